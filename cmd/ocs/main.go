@@ -1,0 +1,123 @@
+// Command ocs runs infrastructure templates written as Jupyter notebooks,
+// headless: it reads a template, runs its cells and writes a build record.
+//
+// This package stays thin: flags, wiring, and the one map from errors to
+// exit codes (exit.go). The work happens in the notebook, kernel, runner and
+// catalog packages.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// globals are the flags every verb shares.
+type globals struct {
+	logFormat string
+	logLevel  string
+	// started is set once flags and arguments have been accepted; an error
+	// before that is a usage error.
+	started bool
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{}
+	root := newRoot(g, stdin, stdout, stderr)
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if !g.started {
+		err = usageError{err}
+	}
+	return report(stderr, err)
+}
+
+func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ocs",
+		Short: "Run infrastructure templates written as Jupyter notebooks, headless",
+		Long: `ocs runs infrastructure templates (Jupyter notebooks whose cells create
+virtual nodes and configure them over SSH and Ansible) from a terminal, and
+writes every output into a build record: a copy of the notebook.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(stderr, g.logFormat, g.logLevel)
+			if err != nil {
+				return usageError{err}
+			}
+			g.started = true
+			cmd.SetContext(logger.WithContext(cmd.Context()))
+			return nil
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto, console or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newVersionCmd(),
+	)
+	return root
+}
+
+// newLogger builds the one logger of the process: human lines on a terminal,
+// JSON otherwise or when asked.
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		return zerolog.Logger{}, fmt.Errorf("invalid --log-level %q", level)
+	}
+	switch format {
+	case "auto":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "console"
+		} else {
+			format = "console-plain"
+		}
+	case "console", "json":
+	default:
+		return zerolog.Logger{}, fmt.Errorf("invalid --log-format %q (want auto, console or json)", format)
+	}
+	var out io.Writer = w
+	switch format {
+	case "console":
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	case "console-plain":
+		out = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of ocs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "ocs %s\n", version)
+			return err
+		},
+	}
+}
