@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"ocs/notebook"
 )
 
 // Exit codes, as documented in the README and `ocs help run`.
@@ -17,12 +21,25 @@ const (
 	exitInterrupted = 130
 )
 
-// usageError marks errors in how ocs was called: bad flags, arguments or
-// input files.
+// usageError marks errors in how ocs was called: bad flags or arguments.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+
+// inputError marks input that ocs cannot use: a missing or unreadable
+// file, an invalid notebook. It exits 2 like a usage error, without the usage.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// reported wraps an error whose details a command has already printed; only
+// its exit code is still owed.
+type reported struct{ err error }
+
+func (e reported) Error() string { return e.err.Error() }
+func (e reported) Unwrap() error { return e.err }
 
 // hinted carries a suggestion printed after the error line.
 type hinted struct {
@@ -36,22 +53,30 @@ func (e hinted) Unwrap() error { return e.err }
 // exitCode is the one map from errors to exit codes.
 func exitCode(err error) int {
 	var u usageError
+	var in inputError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u):
+	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, notebook.ErrInvalid):
 		return exitUsage
 	}
 	return exitInfra
 }
 
-// report prints err the way ocs prints every error and returns its exit code.
-func report(w io.Writer, err error) int {
-	msg := strings.TrimSpace(err.Error())
-	fmt.Fprintf(w, "ocs: error: %s\n", msg)
+// report prints err the way ocs prints every error and returns its exit
+// code. Usage errors are followed by the usage of the command at fault.
+func report(w io.Writer, cmd *cobra.Command, err error) int {
+	var done reported
+	if !errors.As(err, &done) {
+		fmt.Fprintf(w, "ocs: error: %s\n", strings.TrimSpace(err.Error()))
+	}
 	var h hinted
 	if errors.As(err, &h) && h.hint != "" {
 		fmt.Fprintf(w, "ocs: hint: %s\n", h.hint)
+	}
+	var u usageError
+	if errors.As(err, &u) && cmd != nil && !errors.As(err, &done) {
+		fmt.Fprintf(w, "\n%s", cmd.UsageString())
 	}
 	return exitCode(err)
 }

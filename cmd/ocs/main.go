@@ -41,14 +41,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
-		return 0
+		return exitOK
 	}
 	if !g.started {
 		err = usageError{err}
 	}
-	return report(stderr, err)
+	return report(stderr, cmd, err)
 }
 
 func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -78,6 +78,8 @@ writes every output into a build record: a copy of the notebook.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCmd(),
+		newValidateCmd(),
+		newStripCmd(),
 	)
 	return root
 }

@@ -1,0 +1,260 @@
+package notebook
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalid is wrapped by every error that means the input is not a valid
+// notebook (as opposed to an I/O failure).
+var ErrInvalid = errors.New("invalid notebook")
+
+// SyntaxError is malformed JSON (or text that is not UTF-8) at a line and
+// column of a file.
+type SyntaxError struct {
+	File string
+	Line int // 1-based
+	Col  int // 1-based, in characters
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+func (e *SyntaxError) Unwrap() error { return ErrInvalid }
+
+// Problem is one way in which a notebook breaks the nbformat schema.
+type Problem struct {
+	// Path names the place, e.g. "cells[12].outputs[0].output_type"; ""
+	// is the whole document.
+	Path string
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Msg
+	}
+	return p.Path + ": " + p.Msg
+}
+
+// ValidationError lists the schema problems of a notebook.
+type ValidationError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	b.WriteString(": ")
+	b.WriteString(e.Problems[0].String())
+	if n := len(e.Problems) - 1; n > 0 {
+		fmt.Fprintf(&b, " (and %d more problem%s)", n, plural(n))
+	}
+	return b.String()
+}
+
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// Parse reads a notebook from data; name is used in error messages.
+func Parse(data []byte, name string) (*Notebook, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &ValidationError{File: name, Problems: []Problem{{Msg: "not a notebook: the file is empty"}}}
+	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, &SyntaxError{File: name, Line: 1, Col: 1, Msg: "the file starts with a UTF-8 byte order mark, which JSON does not allow"}
+	}
+	if !utf8.Valid(data) {
+		off := invalidUTF8Offset(data)
+		line, col := lineCol(data, off)
+		return nil, &SyntaxError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x); notebooks are UTF-8 text", data[off])}
+	}
+	tree, err := parseJSON(data)
+	if err != nil {
+		var se *syntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(data, se.offset)
+			return nil, &SyntaxError{File: name, Line: line, Col: col, Msg: "malformed JSON: " + se.msg}
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	d := &decoder{}
+	nb := d.notebook(tree)
+	if len(d.problems) > 0 {
+		return nil, &ValidationError{File: name, Problems: d.problems}
+	}
+	return nb, nil
+}
+
+func invalidUTF8Offset(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+// ReadFile reads and validates the notebook at path.
+func ReadFile(path string) (*Notebook, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read notebook: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Encode writes nb in Jupyter's layout: sorted keys, one-space indent,
+// UTF-8 kept as is, and a final newline. A 4.5 notebook gets ids for cells
+// that lack one.
+func (nb *Notebook) Encode(w io.Writer) error {
+	if nb.FormatMinor >= 5 {
+		nb.EnsureIDs()
+	}
+	e := newEncoder(w)
+	e.object(nb.members(), 0)
+	e.byte('\n')
+	return e.flush()
+}
+
+// Bytes returns the encoded notebook.
+func (nb *Notebook) Bytes() ([]byte, error) {
+	var b bytes.Buffer
+	err := nb.Encode(&b)
+	return b.Bytes(), err
+}
+
+func (nb *Notebook) members() []member {
+	cells := make([]any, len(nb.Cells))
+	for i, c := range nb.Cells {
+		cells[i] = c.members()
+	}
+	ms := []member{
+		{"cells", cells},
+		{"metadata", nonNil(nb.Metadata)},
+		{"nbformat", nb.Format},
+		{"nbformat_minor", nb.FormatMinor},
+	}
+	return withExtra(ms, nb.extra)
+}
+
+func withExtra(ms []member, extra map[string]any) []member {
+	for k, v := range extra {
+		ms = append(ms, member{k, v})
+	}
+	return ms
+}
+
+func (c *Cell) members() any {
+	if c.raw != nil {
+		return c.raw
+	}
+	ms := []member{
+		{"cell_type", c.Type},
+		{"metadata", nonNil(c.Metadata)},
+		{"source", c.Source},
+	}
+	if c.ID != "" {
+		ms = append(ms, member{"id", c.ID})
+	}
+	if c.Attachments != nil {
+		ms = append(ms, member{"attachments", c.Attachments})
+	}
+	if c.Type == Code {
+		outputs := make([]any, len(c.Outputs))
+		for i, o := range c.Outputs {
+			outputs[i] = o.members()
+		}
+		ms = append(ms, member{"outputs", outputs}, member{"execution_count", c.ExecutionCount})
+	}
+	return withExtra(ms, c.extra)
+}
+
+func (o *Output) members() any {
+	if o.raw != nil {
+		return o.raw
+	}
+	ms := []member{{"output_type", o.Type}}
+	switch o.Type {
+	case StreamOutput:
+		ms = append(ms, member{"name", o.Name}, member{"text", o.Text})
+	case DisplayOutput, ResultOutput:
+		ms = append(ms, member{"data", nonNil(o.Data)}, member{"metadata", nonNil(o.Metadata)})
+		if o.Type == ResultOutput {
+			ms = append(ms, member{"execution_count", o.ExecutionCount})
+		}
+	case ErrorOutput:
+		tb := o.Traceback
+		if tb == nil {
+			tb = []string{}
+		}
+		ms = append(ms, member{"ename", o.EName}, member{"evalue", o.EValue}, member{"traceback", tb})
+	}
+	return withExtra(ms, o.extra)
+}
+
+// WriteFile writes nb to path atomically: into a temporary file in the same
+// directory, synced, then renamed over path. A reader (or a crash) sees the
+// old file or the new one, never a part.
+func (nb *Notebook) WriteFile(path string) error {
+	return writeAtomic(path, nb.Encode)
+}
+
+// WriteBytes writes data to path atomically, like WriteFile.
+func WriteBytes(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write notebook: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return fmt.Errorf("write notebook %q: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("write notebook %q: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write notebook %q: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write notebook %q: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write notebook %q: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package notebook
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse: no input makes the reader panic, and whatever it accepts
+// writes back to bytes that read again to the same notebook.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.ipynb"))
+	for _, path := range files {
+		if data, err := os.ReadFile(path); err == nil && len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 9, "metadata": {}, "cells": [{"cell_type": "future", "metadata": {}}], "extra": 1}`))
+	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 0, "metadata": {"n": -0, "f": 1E5}, "cells": []}`))
+	f.Add([]byte(`[1, "\ud800", "\u00e9\n"]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		nb, err := Parse(data, "fuzz.ipynb")
+		if err != nil {
+			return
+		}
+		first, err := nb.Bytes()
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		again, err := Parse(first, "first.ipynb")
+		if err != nil {
+			t.Fatalf("cannot read back what was written: %v\n%s", err, first)
+		}
+		second, err := again.Bytes()
+		if err != nil {
+			t.Fatalf("encode again: %v", err)
+		}
+		if !bytes.Equal(first, second) {
+			t.Fatalf("second write differs:\n%s", firstDiff(first, second))
+		}
+	})
+}
