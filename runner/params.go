@@ -1,0 +1,103 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"ocs/notebook"
+	"ocs/templates"
+)
+
+// ErrInput is wrapped by errors that mean the template or the values given
+// for it cannot be used (exit code 2), as opposed to a failed run.
+var ErrInput = errors.New("invalid input")
+
+// Params returns the parameters the notebook declares in its first cell
+// tagged "parameters", and that cell's index (-1 when there is none).
+func Params(nb *notebook.Notebook) ([]templates.Param, int, error) {
+	for i, c := range nb.Cells {
+		if c.Type != notebook.Code || !c.HasTag(TagParameters) {
+			continue
+		}
+		params, err := templates.ParseParams(c.Source.String())
+		if err != nil {
+			return nil, i, fmt.Errorf("parameters cell (cells[%d]) %w: %w", i, err, ErrInput)
+		}
+		return params, i, nil
+	}
+	return nil, -1, nil
+}
+
+// injectParams writes the given values into a cell tagged
+// injected-parameters right after the parameters cell, replacing one an
+// earlier run injected. Values of secret-looking names are masked in the
+// record's copy of the cell; the kernel gets the real ones.
+func (r *Run) injectParams() error {
+	// Remove what an earlier run injected.
+	kept := r.nb.Cells[:0]
+	for _, c := range r.nb.Cells {
+		if c.Type == notebook.Code && c.HasTag(notebook.InjectedTag) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	r.nb.Cells = kept
+	if len(r.opts.Params) == 0 {
+		return nil
+	}
+	declared, at, err := Params(r.nb)
+	if err != nil {
+		return err
+	}
+	if at < 0 {
+		return fmt.Errorf("parameters given, but the notebook has no cell tagged %q: %w", TagParameters, ErrInput)
+	}
+	byName := map[string]templates.Param{}
+	for _, p := range declared {
+		byName[p.Name] = p
+	}
+	names := make([]string, 0, len(r.opts.Params))
+	for name := range r.opts.Params {
+		if _, ok := byName[name]; !ok {
+			known := make([]string, 0, len(declared))
+			for _, p := range declared {
+				known = append(known, p.Name)
+			}
+			return fmt.Errorf("unknown parameter %q (the template declares: %s): %w", name, strings.Join(known, ", "), ErrInput)
+		}
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return byName[names[i]].Line < byName[names[j]].Line })
+	var real, shown strings.Builder
+	real.WriteString("// Parameters given to ocs run.\n")
+	shown.WriteString("// Parameters given to ocs run.\n")
+	r.params = map[string]any{}
+	for _, name := range names {
+		raw := r.opts.Params[name]
+		lit, err := byName[name].Value(raw)
+		if err != nil {
+			return fmt.Errorf("%w: %w", err, ErrInput)
+		}
+		fmt.Fprintf(&real, "%s = %s\n", name, lit)
+		if IsSecretName(name) {
+			r.mask.add(raw)
+			fmt.Fprintf(&shown, "%s = %s // masked: give it again to rerun\n", name, Mask)
+			r.params[name] = Mask
+			continue
+		}
+		fmt.Fprintf(&shown, "%s = %s\n", name, lit)
+		r.params[name] = raw
+	}
+	cell := notebook.NewCell(notebook.Code, shown.String())
+	cell.Metadata["tags"] = []any{notebook.InjectedTag}
+	r.kernelSource[cell] = real.String()
+	cells := append([]*notebook.Cell{}, r.nb.Cells[:at+1]...)
+	cells = append(cells, cell)
+	r.nb.Cells = append(cells, r.nb.Cells[at+1:]...)
+	if r.nb.FormatMinor >= 5 {
+		r.nb.EnsureIDs()
+	}
+	return nil
+}

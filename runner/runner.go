@@ -1,0 +1,660 @@
+// Package runner executes a notebook against a kernel.Kernel and keeps the
+// build record: every output, per-cell status and timing, run metadata,
+// parameters and secrets (masked), output caps, and atomic saves before the
+// first cell, after every cell and while long cells stream. It never imports
+// a concrete kernel or provider.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"ocs/kernel"
+	"ocs/notebook"
+)
+
+// Status is the state of a cell or of a whole run, in papermill's
+// vocabulary plus skipped, interrupted and timed-out.
+type Status string
+
+// Statuses.
+const (
+	Pending     Status = "pending"
+	Running     Status = "running"
+	Completed   Status = "completed"
+	Failed      Status = "failed"
+	Skipped     Status = "skipped"
+	Interrupted Status = "interrupted"
+	TimedOut    Status = "timed-out"
+)
+
+// Causes of a cancelled run, given to context.WithCancelCause by callers
+// (ErrInterrupted) or used by the runner (the timeouts).
+var (
+	ErrInterrupted = errors.New("interrupted")
+	ErrCellTimeout = errors.New("cell timed out")
+	ErrRunTimeout  = errors.New("run timed out")
+)
+
+// Tags the runner honours.
+const (
+	TagParameters      = "parameters"
+	TagSkipExecution   = "skip-execution"
+	TagRaisesException = "raises-exception"
+)
+
+// Source says where the template came from, for the record.
+type Source struct {
+	Path     string `json:"path,omitempty"`
+	Catalog  string `json:"catalog,omitempty"`
+	Template string `json:"template,omitempty"`
+	Commit   string `json:"commit,omitempty"`
+}
+
+// Secrets answers a cell's request for a secret.
+type Secrets interface {
+	Secret(name string) (string, error)
+}
+
+// Observer sees a run as it happens (the terminal display). Outputs it is
+// given are already masked.
+type Observer interface {
+	CellStarted(c CellInfo)
+	CellOutput(c CellInfo, o kernel.Output)
+	CellFinished(c CellInfo, status Status, took time.Duration, err error)
+}
+
+// CellInfo identifies a running cell for an Observer.
+type CellInfo struct {
+	Index   int    // position in the notebook
+	ID      string // cell id, may be ""
+	Ordinal int    // 1-based among the code cells that run
+	Total   int    // code cells that run
+	Heading string // nearest markdown heading above
+}
+
+// Options configure a run.
+type Options struct {
+	Kernel kernel.Kernel
+	// Record is the path of the build record to write.
+	Record string
+	Source Source
+	// Params are raw values for the template's parameters (-p, -f).
+	Params map[string]string
+	// Secrets answers secret requests; nil refuses them.
+	Secrets Secrets
+	// CellTimeout and Timeout (whole run); zero means none.
+	CellTimeout time.Duration
+	Timeout     time.Duration
+	// AllowErrors keeps running after a failed cell.
+	AllowErrors bool
+	// OutputCap is the stream bytes kept per cell; 0 means DefaultOutputCap.
+	OutputCap int
+	// SaveInterval is the longest a streaming cell goes unsaved; 0 means 2s.
+	SaveInterval time.Duration
+	Observer     Observer
+	// Version of ocs, for the record.
+	Version string
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Status Status
+	// FailedCell is the index of the first failed, interrupted or timed-out
+	// cell, or -1.
+	FailedCell int
+	// Err is the failure of the first failed cell or of the kernel.
+	Err error
+	// KernelDied is set when the kernel could run no more cells.
+	KernelDied bool
+}
+
+// Run holds one execution of a notebook.
+type Run struct {
+	opts   Options
+	nb     *notebook.Notebook
+	mask   *masker
+	log    zerolog.Logger
+	start  time.Time
+	params map[string]any // masked, for the record
+
+	mu       sync.Mutex // guards nb and saving
+	lastSave time.Time
+	aborted  bool
+
+	// kernelSource holds the real source of cells whose record source is
+	// masked (the injected parameters).
+	kernelSource map[*notebook.Cell]string
+}
+
+// New prepares a run of nb: it checks the notebook's language, injects
+// parameters, clears old outputs and writes nothing yet.
+func New(nb *notebook.Notebook, opts Options) (*Run, error) {
+	if err := checkLanguage(nb); err != nil {
+		return nil, err
+	}
+	if opts.SaveInterval == 0 {
+		opts.SaveInterval = 2 * time.Second
+	}
+	r := &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}}
+	if err := r.injectParams(); err != nil {
+		return nil, err
+	}
+	for _, c := range nb.Cells {
+		if c.Type != notebook.Code {
+			continue
+		}
+		c.Outputs = []*notebook.Output{}
+		c.ExecutionCount = nil
+		delete(c.Metadata, notebook.ExecutionKey)
+		c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Pending)}
+		if r.skipped(c) {
+			c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Skipped)}
+		}
+	}
+	return r, nil
+}
+
+// checkLanguage refuses notebooks for kernels this build cannot run.
+func checkLanguage(nb *notebook.Notebook) error {
+	ks, _ := nb.Metadata["kernelspec"].(map[string]any)
+	lang, _ := ks["language"].(string)
+	if lang == "" {
+		li, _ := nb.Metadata["language_info"].(map[string]any)
+		lang, _ = li["name"].(string)
+	}
+	name, _ := ks["name"].(string)
+	if lang == "" && (name == "" || name == "ocs-go") {
+		return nil // a notebook that names no language is taken as Go
+	}
+	if strings.EqualFold(lang, "go") {
+		return nil
+	}
+	return &LanguageError{Kernel: name, Language: lang}
+}
+
+// LanguageError says the notebook needs a kernel this build does not have.
+type LanguageError struct {
+	Kernel   string
+	Language string
+}
+
+func (e *LanguageError) Unwrap() error { return ErrInput }
+
+func (e *LanguageError) Error() string {
+	return fmt.Sprintf("the notebook needs the %q kernel (language %q); this build of ocs runs Go notebooks (kernel ocs-go)", e.Kernel, e.Language)
+}
+
+func (r *Run) skipped(c *notebook.Cell) bool {
+	return c.HasTag(TagSkipExecution) || strings.TrimSpace(c.Source.String()) == ""
+}
+
+// Notebook returns the record being written.
+func (r *Run) Notebook() *notebook.Notebook { return r.nb }
+
+// Execute runs the cells in order and returns the outcome. Cancelling ctx
+// with cause ErrInterrupted interrupts the running cell. The error is only
+// for failures to write the record; cell failures are in Result.
+func (r *Run) Execute(ctx context.Context) (Result, error) {
+	r.log = *zerolog.Ctx(ctx)
+	r.start = time.Now().UTC()
+	if r.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.opts.Timeout, ErrRunTimeout)
+		defer cancel()
+	}
+	res := Result{Status: Completed, FailedCell: -1}
+	r.mu.Lock()
+	r.setRunMetadata(Running, res)
+	err := r.saveLocked()
+	r.mu.Unlock()
+	if err != nil {
+		return res, err
+	}
+	total, ordinal := r.countRunnable(), 0
+	r.log.Info().Str("record", r.opts.Record).Int("cells", len(r.nb.Cells)).Int("code_cells", total).Msg("run started")
+	count := 0
+	for i, c := range r.nb.Cells {
+		if c.Type != notebook.Code || r.skipped(c) {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		ordinal++
+		count++
+		info := CellInfo{Index: i, ID: c.ID, Ordinal: ordinal, Total: total, Heading: r.heading(i)}
+		status, cellErr := r.runCell(ctx, c, info, count)
+		if status == Completed {
+			continue
+		}
+		if res.FailedCell < 0 {
+			res.FailedCell, res.Err = i, cellErr
+		}
+		res.Status = worse(res.Status, status)
+		if errors.Is(cellErr, kernel.ErrDead) {
+			res.KernelDied = true
+			break
+		}
+		if status != Failed || !r.opts.AllowErrors {
+			break
+		}
+	}
+	if res.Status == Completed && ctx.Err() != nil {
+		res.Status = statusFor(context.Cause(ctx))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.setRunMetadata(res.Status, res)
+	if err := r.saveLocked(); err != nil {
+		return res, err
+	}
+	r.log.Info().Str("status", string(res.Status)).Dur("took", time.Since(r.start)).Msg("run finished")
+	return res, nil
+}
+
+// worse keeps the status that decides the run's outcome.
+func worse(a, b Status) Status {
+	rank := map[Status]int{Completed: 0, Failed: 1, TimedOut: 2, Interrupted: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func statusFor(cause error) Status {
+	switch {
+	case errors.Is(cause, ErrCellTimeout), errors.Is(cause, ErrRunTimeout):
+		return TimedOut
+	case errors.Is(cause, ErrInterrupted):
+		return Interrupted
+	}
+	return Interrupted
+}
+
+func (r *Run) countRunnable() int {
+	n := 0
+	for _, c := range r.nb.Cells {
+		if c.Type == notebook.Code && !r.skipped(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// heading returns the nearest markdown heading above cell i.
+func (r *Run) heading(i int) string {
+	for j := i - 1; j >= 0; j-- {
+		if h := Heading(r.nb.Cells[j]); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
+// Heading returns the last ATX heading of a markdown cell, without the #s.
+func Heading(c *notebook.Cell) string {
+	if c.Type != notebook.Markdown {
+		return ""
+	}
+	last := ""
+	fenced := false
+	for _, line := range strings.Split(c.Source.String(), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fenced = !fenced
+			continue
+		}
+		if fenced || !strings.HasPrefix(t, "#") {
+			continue
+		}
+		h := strings.TrimLeft(t, "#")
+		if len(t)-len(h) <= 6 && (h == "" || h[0] == ' ' || h[0] == '\t') {
+			last = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(h), "#"))
+		}
+	}
+	return last
+}
+
+// cellHost is the kernel.Host of one running cell.
+type cellHost struct {
+	r       *Run
+	cell    *notebook.Cell
+	info    CellInfo
+	cap     *capture
+	streams map[string]*streamMask
+	effects []any
+	timer   *time.Timer // a pending save while the cell streams
+	done    bool
+}
+
+func (h *cellHost) Output(o kernel.Output) {
+	r := h.r
+	switch o.Kind {
+	case kernel.Stream:
+		sm := h.streams[o.Name]
+		if sm == nil {
+			sm = &streamMask{m: r.mask}
+			h.streams[o.Name] = sm
+		}
+		o.Text = sm.write(o.Text)
+		if o.Text == "" {
+			return
+		}
+	default:
+		o.EValue = r.mask.mask(o.EValue)
+		o.Traceback = r.mask.maskValue(o.Traceback).([]string)
+		o.Data, _ = r.mask.maskValue(o.Data).(map[string]any)
+		o.Metadata, _ = r.mask.maskValue(o.Metadata).(map[string]any)
+	}
+	if r.opts.Observer != nil {
+		r.opts.Observer.CellOutput(h.info, o)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h.record(o)
+	h.saveSoon()
+}
+
+// saveSoon saves the record now if the last save is older than the save
+// interval, or else once the interval has passed, so output that arrives
+// just before a long quiet stretch still reaches the disk. Called with r.mu
+// held.
+func (h *cellHost) saveSoon() {
+	r := h.r
+	wait := r.opts.SaveInterval - time.Since(r.lastSave)
+	if wait <= 0 {
+		h.saveNow()
+		return
+	}
+	if h.timer == nil {
+		h.timer = time.AfterFunc(wait, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			h.timer = nil
+			if !h.done {
+				h.saveNow()
+			}
+		})
+	}
+}
+
+func (h *cellHost) saveNow() {
+	h.cell.Outputs = h.cap.result()
+	if err := h.r.saveLocked(); err != nil {
+		h.r.log.Error().Err(err).Msg("save during cell failed")
+	}
+}
+
+// finish stops pending saves; the runner saves the finished cell itself.
+// Called with r.mu held.
+func (h *cellHost) finish() {
+	h.done = true
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+}
+
+func (h *cellHost) record(o kernel.Output) {
+	switch o.Kind {
+	case kernel.Stream:
+		h.cap.stream(o.Name, o.Text)
+	case kernel.Display:
+		h.cap.other(notebook.NewDisplay(o.Data, o.Metadata))
+	case kernel.Result:
+		h.cap.other(notebook.NewResult(*h.cell.ExecutionCount, o.Data, o.Metadata))
+	case kernel.Error:
+		h.cap.other(notebook.NewError(o.EName, o.EValue, o.Traceback))
+	}
+}
+
+// flush emits what the stream maskers held back.
+func (h *cellHost) flush() {
+	for name, sm := range h.streams {
+		if text := sm.flush(); text != "" {
+			o := kernel.Output{Kind: kernel.Stream, Name: name, Text: text}
+			if h.r.opts.Observer != nil {
+				h.r.opts.Observer.CellOutput(h.info, o)
+			}
+			h.r.mu.Lock()
+			h.record(o)
+			h.r.mu.Unlock()
+		}
+	}
+}
+
+func (h *cellHost) Effect(e kernel.Effect) {
+	r := h.r
+	entry := map[string]any{"op": e.Op}
+	if len(e.Args) > 0 {
+		entry["args"] = r.mask.maskValue(jsonable(e.Args))
+	}
+	if len(e.Result) > 0 {
+		entry["result"] = r.mask.maskValue(jsonable(e.Result))
+	}
+	if e.Err != "" {
+		entry["error"] = r.mask.mask(e.Err)
+	}
+	r.mu.Lock()
+	h.effects = append(h.effects, entry)
+	r.mu.Unlock()
+}
+
+func (h *cellHost) Secret(name string) (string, error) {
+	if h.r.opts.Secrets == nil {
+		return "", fmt.Errorf("secret %q: no secrets are available to this run", name)
+	}
+	v, err := h.r.opts.Secrets.Secret(name)
+	if err != nil {
+		return "", err
+	}
+	h.r.mask.add(v)
+	return v, nil
+}
+
+func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, count int) (Status, error) {
+	cellCtx, cancel := ctx, context.CancelFunc(func() {})
+	if r.opts.CellTimeout > 0 {
+		cellCtx, cancel = context.WithTimeoutCause(ctx, r.opts.CellTimeout, ErrCellTimeout)
+	}
+	defer cancel()
+	log := r.log.With().Int("cell", info.Index).Str("cell_id", c.ID).Logger()
+	host := &cellHost{r: r, cell: c, info: info, streams: map[string]*streamMask{},
+		cap: newCapture(r.opts.OutputCap, r.sideLog(c, info.Index))}
+	start := time.Now().UTC()
+
+	r.mu.Lock()
+	c.ExecutionCount = &count
+	c.Outputs = []*notebook.Output{}
+	c.Metadata[notebook.ExecutionKey] = map[string]any{
+		"iopub.status.busy":   jupyterTime(start),
+		"iopub.execute_input": jupyterTime(start),
+	}
+	c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Running), "start_time": start.Format(time.RFC3339Nano)}
+	if err := r.saveLocked(); err != nil {
+		r.mu.Unlock()
+		return Failed, err
+	}
+	r.mu.Unlock()
+	if r.opts.Observer != nil {
+		r.opts.Observer.CellStarted(info)
+	}
+	log.Info().Int("ordinal", info.Ordinal).Int("total", info.Total).Str("heading", info.Heading).Msg("cell started")
+
+	source := c.Source.String()
+	if real, ok := r.kernelSource[c]; ok {
+		source = real
+	}
+	err := r.opts.Kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count}, host)
+	host.flush()
+
+	status := Completed
+	var cellErr *kernel.CellError
+	switch {
+	case err == nil:
+	case cellCtx.Err() != nil:
+		status = statusFor(context.Cause(cellCtx))
+		msg := "the cell was interrupted"
+		if status == TimedOut {
+			msg = fmt.Sprintf("the cell timed out: %v", context.Cause(cellCtx))
+		}
+		host.record(kernel.Output{Kind: kernel.Error, EName: string(status), EValue: msg, Traceback: []string{msg}})
+	case errors.As(err, &cellErr):
+		status = Failed
+		if c.HasTag(TagRaisesException) {
+			status = Completed
+		}
+	default: // the engine failed, not the cell's code
+		status = Failed
+		msg := r.mask.mask(err.Error())
+		host.record(kernel.Output{Kind: kernel.Error, EName: "KernelError", EValue: msg, Traceback: []string{msg}})
+		if !errors.Is(err, kernel.ErrDead) {
+			err = fmt.Errorf("%w: %w", kernel.ErrDead, err)
+		}
+	}
+	if err != nil {
+		err = &maskedError{msg: r.mask.mask(err.Error()), err: err}
+	}
+	end := time.Now().UTC()
+	capErr := host.cap.close()
+
+	r.mu.Lock()
+	host.finish()
+	c.Outputs = host.cap.result()
+	exec := c.Metadata[notebook.ExecutionKey].(map[string]any)
+	exec["shell.execute_reply"] = jupyterTime(end)
+	exec["iopub.status.idle"] = jupyterTime(end)
+	meta := map[string]any{
+		"status":     string(status),
+		"start_time": start.Format(time.RFC3339Nano),
+		"end_time":   end.Format(time.RFC3339Nano),
+		"duration":   end.Sub(start).Seconds(),
+	}
+	if status == Completed && err != nil {
+		meta["expected_error"] = true
+	}
+	if len(host.effects) > 0 {
+		meta["effects"] = host.effects
+	}
+	if capErr != nil {
+		meta["side_log_error"] = capErr.Error()
+	}
+	c.Metadata[notebook.OCSKey] = meta
+	saveErr := r.saveLocked()
+	r.mu.Unlock()
+	if saveErr != nil {
+		return Failed, saveErr
+	}
+	if r.opts.Observer != nil {
+		r.opts.Observer.CellFinished(info, status, end.Sub(start), err)
+	}
+	ev := log.Info()
+	if status != Completed {
+		ev = log.Warn()
+		if err != nil {
+			ev = ev.Str("error", err.Error())
+		}
+	}
+	ev.Str("status", string(status)).Dur("took", end.Sub(start)).Msg("cell finished")
+	if status == Completed {
+		return status, nil
+	}
+	return status, err
+}
+
+// maskedError carries an error whose message has secrets masked, keeping
+// what it wraps for errors.Is and errors.As.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// sideLog is where a cell's whole output goes when it passes the cap.
+func (r *Run) sideLog(c *notebook.Cell, index int) string {
+	id := c.ID
+	if id == "" {
+		id = fmt.Sprint(index)
+	}
+	return r.opts.Record + ".d/cell-" + id + ".log"
+}
+
+// jupyterTime formats t the way nbclient writes execution timestamps.
+func jupyterTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
+
+func (r *Run) setRunMetadata(status Status, res Result) {
+	end := time.Now().UTC()
+	meta := map[string]any{
+		"version":    r.opts.Version,
+		"status":     string(status),
+		"start_time": r.start.Format(time.RFC3339Nano),
+		"source":     jsonable(r.opts.Source),
+	}
+	if status != Running {
+		meta["end_time"] = end.Format(time.RFC3339Nano)
+		meta["duration"] = end.Sub(r.start).Seconds()
+	}
+	if host, err := os.Hostname(); err == nil {
+		meta["host"] = host
+	}
+	if u, err := user.Current(); err == nil {
+		meta["user"] = u.Username
+	}
+	if len(r.params) > 0 {
+		meta["parameters"] = r.params
+	}
+	if res.FailedCell >= 0 {
+		fc := map[string]any{"index": res.FailedCell, "id": r.nb.Cells[res.FailedCell].ID}
+		if res.Err != nil {
+			fc["error"] = r.mask.mask(res.Err.Error())
+		}
+		meta["failed_cell"] = fc
+	}
+	r.nb.Metadata[notebook.OCSKey] = meta
+}
+
+func (r *Run) saveLocked() error {
+	if r.aborted {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(r.opts.Record), 0o755); err != nil {
+		return fmt.Errorf("save record: %w", err)
+	}
+	if err := r.nb.WriteFile(r.opts.Record); err != nil {
+		return fmt.Errorf("save record: %w", err)
+	}
+	r.lastSave = time.Now()
+	return nil
+}
+
+// Abort marks the running cell interrupted, saves the record and stops all
+// further saves; for a second Ctrl-C, after which the process exits at once.
+func (r *Run) Abort() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.nb.Cells {
+		meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
+		if meta["status"] == string(Running) {
+			meta["status"] = string(Interrupted)
+			meta["end_time"] = time.Now().UTC().Format(time.RFC3339Nano)
+		}
+	}
+	r.setRunMetadata(Interrupted, Result{FailedCell: -1})
+	err := r.saveLocked()
+	r.aborted = true
+	return err
+}
