@@ -91,7 +91,12 @@ func TestLocalEndToEnd(t *testing.T) {
 		cmd := exec.CommandContext(ctx, name, args...)
 		b, err := cmd.CombinedOutput()
 		if err != nil {
-			if os.Getenv("VCPDEBUG") != "" { v := exec.Command(name, append([]string{"-v"}, args...)...); vb, _ := v.CombinedOutput(); t.Logf("%s", vb) }; t.Fatalf("%s %q: %v\n%s", name, args, err, b)
+			if os.Getenv("VCPDEBUG") != "" {
+				v := exec.Command(name, append([]string{"-v"}, args...)...)
+				vb, _ := v.CombinedOutput()
+				t.Logf("%s", vb)
+			}
+			t.Fatalf("%s %q: %v\n%s", name, args, err, b)
 		}
 		return string(b)
 	}

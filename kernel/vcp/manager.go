@@ -316,7 +316,9 @@ type Selection struct {
 	Count       int      `json:"count,omitempty"`
 }
 
-func (s Selection) empty() bool { return len(s.IPAddresses) == 0 && len(s.NodeNos) == 0 && s.Count == 0 }
+func (s Selection) empty() bool {
+	return len(s.IPAddresses) == 0 && len(s.NodeNos) == 0 && s.Count == 0
+}
 
 // pick returns the selected nodes; Count takes nodes that pass want, from
 // the end of the unit when fromEnd.
