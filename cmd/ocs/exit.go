@@ -36,11 +36,15 @@ func (e hinted) Unwrap() error { return e.err }
 // exitCode is the one map from errors to exit codes.
 func exitCode(err error) int {
 	var u usageError
+	var ec interface{ ExitCode() int }
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &u):
 		return exitUsage
+	case errors.As(err, &ec):
+		// An error that carries its own code, e.g. a remote command's status.
+		return ec.ExitCode()
 	}
 	return exitInfra
 }

@@ -79,6 +79,8 @@ writes every output into a build record: a copy of the notebook.`,
 	root.AddCommand(
 		newVersionCmd(),
 	)
+	root.AddCommand(newVcpCmd())
+	root.AddCommand(newNodeCmd())
 	return root
 }
 

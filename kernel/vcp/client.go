@@ -58,6 +58,20 @@ func (e *FanOutError) Error() string {
 	return fmt.Sprintf("failed on %d node(s): %s", len(names), strings.Join(parts, "; "))
 }
 
+// Unwrap returns the per-node errors, so errors.As finds an *ExitError.
+func (e *FanOutError) Unwrap() []error {
+	names := make([]string, 0, len(e.Errors))
+	for n := range e.Errors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]error, len(names))
+	for i, n := range names {
+		out[i] = e.Errors[n]
+	}
+	return out
+}
+
 func hostKeyAlgorithms(k ssh.PublicKey) []string {
 	if k.Type() == ssh.KeyAlgoRSA {
 		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}

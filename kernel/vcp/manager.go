@@ -117,7 +117,7 @@ func (m *Manager) CreateUnit(ctx context.Context, r UnitRequest) (*UnitRecord, e
 	var unit *UnitRecord
 	_, err = m.Store.update(ctx, r.Group, func(g *GroupRecord, all []*GroupRecord) (*GroupRecord, error) {
 		if g == nil {
-			return nil, fmt.Errorf("unit group %q does not exist", r.Group)
+			return nil, fmt.Errorf("unit group %q %w", r.Group, ErrNotFound)
 		}
 		if g.unit(r.Unit) != nil {
 			return nil, fmt.Errorf("unit %q already exists in unit group %q", r.Unit, r.Group)
@@ -303,7 +303,7 @@ func (m *Manager) unitRecord(ctx context.Context, group, unit string) (*UnitReco
 		return nil, err
 	}
 	if g == nil || g.unit(unit) == nil {
-		return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+		return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 	}
 	return g.unit(unit), nil
 }
@@ -375,7 +375,7 @@ func (m *Manager) AddNodes(ctx context.Context, group, unit string, count int, i
 	var p Provider
 	_, err := m.Store.update(ctx, group, func(g *GroupRecord, all []*GroupRecord) (*GroupRecord, error) {
 		if g == nil || g.unit(unit) == nil {
-			return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+			return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 		}
 		u := g.unit(unit)
 		var err error
@@ -427,7 +427,7 @@ func (m *Manager) DeleteNodes(ctx context.Context, group, unit string, sel Selec
 	var ur *UnitRecord
 	_, err := m.Store.update(ctx, group, func(g *GroupRecord, _ []*GroupRecord) (*GroupRecord, error) {
 		if g == nil || g.unit(unit) == nil {
-			return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+			return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 		}
 		ur = g.unit(unit)
 		var err error
@@ -515,7 +515,7 @@ func (m *Manager) DeleteUnit(ctx context.Context, group, unit string, force bool
 	var ur *UnitRecord
 	_, err := m.Store.update(ctx, group, func(g *GroupRecord, _ []*GroupRecord) (*GroupRecord, error) {
 		if g == nil || g.unit(unit) == nil {
-			return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+			return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 		}
 		ur = g.unit(unit)
 		if len(ur.Nodes) > 0 && !force {
@@ -553,7 +553,7 @@ func (m *Manager) RemoveGroup(ctx context.Context, group string) error {
 		return err
 	}
 	if g == nil {
-		return fmt.Errorf("unit group %q does not exist", group)
+		return fmt.Errorf("unit group %q %w", group, ErrNotFound)
 	}
 	var errs []error
 	for i := len(g.Units) - 1; i >= 0; i-- {
@@ -600,7 +600,7 @@ func (m *Manager) Targets(ctx context.Context, group, unit string, no int) ([]Ta
 		return nil, err
 	}
 	if g == nil {
-		return nil, fmt.Errorf("unit group %q does not exist", group)
+		return nil, fmt.Errorf("unit group %q %w", group, ErrNotFound)
 	}
 	var ts []Target
 	for _, u := range g.Units {

@@ -88,13 +88,16 @@ func startNodeProcess(ctx context.Context, nc NodeCommand, dir string) (port, pi
 	}
 }
 
-// nodeProcessEnv is the environment of a node process: only what it needs,
-// so that no secret of the creating process leaks into nodes.
+// nodeProcessEnv is the environment of a node process: only what it needs
+// (and ocs's own OCS_* settings), so that no secret of the creating process
+// leaks into nodes.
 func nodeProcessEnv(extra []string) []string {
 	var env []string
-	for _, k := range []string{"PATH", "LANG", "LC_ALL", "TZ"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "PATH", k == "LANG", k == "LC_ALL", k == "TZ", strings.HasPrefix(k, "OCS_") && !strings.Contains(k, "TOKEN") && !strings.Contains(k, "SECRET"):
+			env = append(env, kv)
 		}
 	}
 	return append(env, extra...)

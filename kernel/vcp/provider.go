@@ -97,3 +97,7 @@ func init() {
 	RegisterProvider("local", func() Provider { return localProvider{} })
 	RegisterProvider("onpremises", func() Provider { return onpremProvider{} })
 }
+
+// ErrNotFound is wrapped by errors for a unit group, unit or node that is
+// not in the state.
+var ErrNotFound = errors.New("does not exist")

@@ -415,7 +415,7 @@ func (ug *UnitGroup) record(ctx context.Context) (*GroupRecord, error) {
 		return nil, err
 	}
 	if g == nil {
-		return nil, fmt.Errorf("unit group %q does not exist", ug.Name)
+		return nil, fmt.Errorf("unit group %q %w", ug.Name, ErrNotFound)
 	}
 	return g, nil
 }
@@ -518,10 +518,10 @@ func (s *SDK) findNodes(op, group, unit string, o callOpts) ([]*Node, error) {
 			return nil, err
 		}
 		if g == nil {
-			return nil, fmt.Errorf("unit group %q does not exist", group)
+			return nil, fmt.Errorf("unit group %q %w", group, ErrNotFound)
 		}
 		if unit != "" && g.unit(unit) == nil {
-			return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+			return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 		}
 		ns := []Node{}
 		for _, v := range s.m.Nodes(ctx, g) {

@@ -60,7 +60,7 @@ func (m *Manager) mustGroup(ctx context.Context, group string) (*GroupRecord, er
 		return nil, err
 	}
 	if g == nil {
-		return nil, fmt.Errorf("unit group %q does not exist", group)
+		return nil, fmt.Errorf("unit group %q %w", group, ErrNotFound)
 	}
 	return g, nil
 }
@@ -129,7 +129,7 @@ func (m *Manager) NodesTable(ctx context.Context, group, unit string) (*Table, e
 		}
 	}
 	if unit != "" && g.unit(unit) == nil {
-		return nil, fmt.Errorf("unit %q of unit group %q does not exist", unit, group)
+		return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 	}
 	return t, nil
 }
