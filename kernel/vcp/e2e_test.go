@@ -8,8 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"ocs/kernel/kerneltest"
 )
@@ -21,6 +24,9 @@ func TestLocalEndToEnd(t *testing.T) {
 	s := newTestSDK(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	var logs syncBuffer
+	logger := zerolog.New(&logs)
+	s.ctxf = func() context.Context { return logger.WithContext(ctx) }
 
 	ug, err := s.CreateUGroup("e2e")
 	if err != nil {
@@ -44,6 +50,24 @@ func TestLocalEndToEnd(t *testing.T) {
 	}
 	if got, _ := ug.FindIPAddresses(UnitName("web")); len(got) != 3 {
 		t.Fatalf("ug.FindIPAddresses(UnitName) = %v", got)
+	}
+	if l := logs.String(); !strings.Contains(l, `"message":"spec field not honoured"`) || !strings.Contains(l, `"message":"BOOTING"`) {
+		t.Errorf("logs lack the unhonoured-field warning or the progress line:\n%s", l)
+	}
+	if strings.Contains(logs.String(), "BEGIN OPENSSH") || strings.Contains(logs.String(), "token-not-used") {
+		t.Error("a secret reached the log")
+	}
+	units, err := ug.FindUnits()
+	if err != nil || len(units) != 1 || units[0].Name != "web" || units[0].Provider != "local" {
+		t.Fatalf("FindUnits = %+v, %v", units, err)
+	}
+	dfu, err := ug.DFUnits()
+	if err != nil || len(dfu.Rows) != 1 || dfu.Column("unit_state")[0] != StateRunning || dfu.Column("nodes")[0] != "3" {
+		t.Fatalf("DFUnits = %v, %v", dfu, err)
+	}
+	dfg, err := s.DFUGroups()
+	if err != nil || len(dfg.Rows) != 1 || dfg.Column("vcname")[0] != "e2e" || dfg.Column("state")[0] != StateRunning {
+		t.Fatalf("DFUGroups = %v, %v", dfg, err)
 	}
 	df, err := ug.DFNodes()
 	if err != nil {
@@ -199,6 +223,18 @@ func TestLocalEndToEnd(t *testing.T) {
 		t.Fatalf("group directory left: %v", err)
 	}
 }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {

@@ -45,7 +45,11 @@ func testNodeCommand(t testing.TB) NodeCommand {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NodeCommand{Path: exe, Env: []string{"OCS_VCP_TEST_ROLE=node"}}
+	env := []string{"OCS_VCP_TEST_ROLE=node"}
+	if v := os.Getenv("GORACE"); v != "" { // race reports of node processes
+		env = append(env, "GORACE="+v)
+	}
+	return NodeCommand{Path: exe, Env: env}
 }
 
 // createMain boots a 5-node unit one node at a time, slowly.

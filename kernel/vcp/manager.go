@@ -224,6 +224,7 @@ func (m *Manager) each(ctx context.Context, group string, u *UnitRecord, nodes [
 		every = 5 * time.Second
 	}
 	start := time.Now()
+	log.Info().Str("ugroup", group).Str("unit", u.Name).Int("nodes", len(nodes)).Int("sec", 0).Msg(verb)
 	sem := make(chan struct{}, par)
 	var mu sync.Mutex
 	var errs []error

@@ -236,16 +236,19 @@ func (s *session) serve(reqs <-chan *ssh.Request) {
 				Modes            string
 			}
 			if ssh.Unmarshal(req.Payload, &p) == nil {
+				s.mu.Lock()
 				s.term = p.Term
 				s.winsize = &pty.Winsize{Cols: uint16(p.Cols), Rows: uint16(p.Rows)}
+				s.mu.Unlock()
 				ok = true
 			}
 		case "window-change":
 			var p struct{ Cols, Rows, W, H uint32 }
 			if ssh.Unmarshal(req.Payload, &p) == nil {
 				s.mu.Lock()
+				s.winsize = &pty.Winsize{Cols: uint16(p.Cols), Rows: uint16(p.Rows)}
 				if s.ptmx != nil {
-					_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(p.Cols), Rows: uint16(p.Rows)})
+					_ = pty.Setsize(s.ptmx, s.winsize)
 				}
 				s.mu.Unlock()
 				ok = true
@@ -358,14 +361,21 @@ func (s *session) run(shell bool, command string) {
 	cmd.Env = s.environ()
 	var outDone chan struct{}
 	var err error
-	if s.winsize != nil {
+	s.mu.Lock()
+	usePty := s.winsize != nil
+	s.mu.Unlock()
+	if usePty {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGHUP}
 		var ptmx *os.File
+		s.mu.Lock()
 		ptmx, err = pty.StartWithSize(cmd, s.winsize)
 		if err == nil {
-			s.mu.Lock()
 			s.ptmx, s.cmd = ptmx, cmd
-			s.mu.Unlock()
+			// A window-change may have come while the shell started.
+			_ = pty.Setsize(ptmx, s.winsize)
+		}
+		s.mu.Unlock()
+		if err == nil {
 			outDone = make(chan struct{})
 			go func() { _, _ = io.Copy(ptmx, s.ch) }()
 			go func() { _, _ = io.Copy(s.ch, ptmx); close(outDone) }()
