@@ -92,6 +92,7 @@ func TestVcpVerbs(t *testing.T) {
 		{"vcp", "ssh", "a/b/c/d", sd, "--", "true"},
 		{"vcp", "ssh", "cli/web/x", sd, "--", "true"},
 		{"vcp", "ssh", "cli", sd},
+		{"vcp", "ssh", "cli/web/9", sd, "--", "true"},
 		{"vcp", "rm", sd},
 		{"vcp", "power-on", "cli/nosuch", sd},
 	} {

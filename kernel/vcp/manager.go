@@ -629,7 +629,7 @@ func (m *Manager) Targets(ctx context.Context, group, unit string, no int) ([]Ta
 		if no != 0 {
 			t += fmt.Sprintf("/%d", no)
 		}
-		return nil, fmt.Errorf("no reachable node matches %q", t)
+		return nil, fmt.Errorf("no reachable node matches %q: %w", t, ErrNotFound)
 	}
 	return ts, nil
 }
