@@ -121,3 +121,21 @@ func TestGatewayReplayYieldsEqualObjects(t *testing.T) {
 		t.Errorf("%d effects not replayed", len(rep.journal))
 	}
 }
+
+func TestNilObjectsGiveErrors(t *testing.T) {
+	var ug *UnitGroup
+	if _, err := ug.CreateUnit("x", nil); err == nil {
+		t.Error("CreateUnit on nil group: no error")
+	}
+	if err := ug.Cleanup(); err == nil {
+		t.Error("Cleanup on nil group: no error")
+	}
+	var u *Unit
+	if _, err := u.FindIPAddresses(); err == nil {
+		t.Error("FindIPAddresses on nil unit: no error")
+	}
+	var sp *Spec
+	if err := sp.SetSSHPubkey("/nonexistent"); err == nil {
+		t.Error("SetSSHPubkey on nil spec: no error")
+	}
+}

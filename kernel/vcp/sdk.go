@@ -261,6 +261,9 @@ func flavorNames(p Provider) string {
 // SetSSHPubkey adds the public key(s) in the file at path to the keys that
 // may log in to the unit's nodes.
 func (sp *Spec) SetSSHPubkey(path string) error {
+	if sp == nil {
+		return errNil("spec", "SetSSHPubkey")
+	}
 	read := func(ctx context.Context) (any, error) {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -361,6 +364,9 @@ func (s *SDK) DFUGroups() (*Table, error) {
 // run, logging progress every 5 s. If a node fails to boot, the error names
 // it and the unit (with the node in state ERROR) is still returned.
 func (ug *UnitGroup) CreateUnit(name string, spec *Spec) (*Unit, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "CreateUnit")
+	}
 	if spec == nil {
 		return nil, fmt.Errorf("create unit %q: no spec", name)
 	}
@@ -396,6 +402,9 @@ func (ug *UnitGroup) unitFrom(res map[string]any, err error) (*Unit, error) {
 
 // GetUnit returns the named unit, or nil (and no error) if there is none.
 func (ug *UnitGroup) GetUnit(name string) (*Unit, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "GetUnit")
+	}
 	res, err := ug.sdk.call("vcp.get_unit", map[string]any{"ugroup": ug.Name, "name": name}, func(ctx context.Context) (any, error) {
 		g, err := ug.record(ctx)
 		if err != nil {
@@ -422,6 +431,9 @@ func (ug *UnitGroup) record(ctx context.Context) (*GroupRecord, error) {
 
 // FindUnits returns every unit of the group.
 func (ug *UnitGroup) FindUnits() ([]*Unit, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "FindUnits")
+	}
 	res, err := ug.sdk.call("vcp.find_units", map[string]any{"ugroup": ug.Name}, func(ctx context.Context) (any, error) {
 		g, err := ug.record(ctx)
 		if err != nil {
@@ -557,6 +569,9 @@ func addresses(ns []*Node) []string {
 // FindNodes returns the group's nodes; options NodeState and UnitName
 // filter them.
 func (ug *UnitGroup) FindNodes(opts ...Option) ([]*Node, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "FindNodes")
+	}
 	o, err := options("FindNodes", []string{"NodeState", "UnitName"}, opts)
 	if err != nil {
 		return nil, err
@@ -567,12 +582,18 @@ func (ug *UnitGroup) FindNodes(opts ...Option) ([]*Node, error) {
 // FindIPAddresses returns the addresses of the group's nodes; options
 // NodeState and UnitName filter them.
 func (ug *UnitGroup) FindIPAddresses(opts ...Option) ([]string, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "FindIPAddresses")
+	}
 	ns, err := ug.FindNodes(opts...)
 	return addresses(ns), err
 }
 
 // DFNodes returns the group's nodes as a table.
 func (ug *UnitGroup) DFNodes() (*Table, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "DFNodes")
+	}
 	res, err := ug.sdk.call("vcp.df_nodes", map[string]any{"ugroup": ug.Name}, func(ctx context.Context) (any, error) {
 		t, err := ug.sdk.m.NodesTable(ctx, ug.Name, "")
 		return map[string]any{"table": t}, err
@@ -582,6 +603,9 @@ func (ug *UnitGroup) DFNodes() (*Table, error) {
 
 // DFUnits returns the group's units as a table.
 func (ug *UnitGroup) DFUnits() (*Table, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "DFUnits")
+	}
 	res, err := ug.sdk.call("vcp.df_units", map[string]any{"ugroup": ug.Name}, func(ctx context.Context) (any, error) {
 		t, err := ug.sdk.m.UnitsTable(ctx, ug.Name)
 		return map[string]any{"table": t}, err
@@ -592,6 +616,9 @@ func (ug *UnitGroup) DFUnits() (*Table, error) {
 // DeleteUnits deletes the named unit; with force also while it has nodes
 // (they are deleted first).
 func (ug *UnitGroup) DeleteUnits(name string, force bool) error {
+	if ug == nil {
+		return errNil("unit group", "DeleteUnits")
+	}
 	_, err := ug.sdk.call("vcp.delete_units", map[string]any{"ugroup": ug.Name, "name": name, "force": force}, func(ctx context.Context) (any, error) {
 		return map[string]any{}, ug.sdk.m.DeleteUnit(ctx, ug.Name, name, force)
 	})
@@ -600,6 +627,9 @@ func (ug *UnitGroup) DeleteUnits(name string, force bool) error {
 
 // Cleanup deletes every node and unit of the group and the group itself.
 func (ug *UnitGroup) Cleanup() error {
+	if ug == nil {
+		return errNil("unit group", "Cleanup")
+	}
 	_, err := ug.sdk.call("vcp.cleanup", map[string]any{"ugroup": ug.Name}, func(ctx context.Context) (any, error) {
 		return map[string]any{}, ug.sdk.m.RemoveGroup(ctx, ug.Name)
 	})
@@ -607,17 +637,35 @@ func (ug *UnitGroup) Cleanup() error {
 }
 
 // SSHConfig is the path of the group's OpenSSH client configuration.
-func (ug *UnitGroup) SSHConfig() string { return ug.sdk.m.Store.SSHConfigPath(ug.Name) }
+func (ug *UnitGroup) SSHConfig() string {
+	if ug == nil {
+		return ""
+	}
+	return ug.sdk.m.Store.SSHConfigPath(ug.Name)
+}
 
 // Inventory is the path of the group's Ansible inventory (YAML).
-func (ug *UnitGroup) Inventory() string { return ug.sdk.m.Store.InventoryPath(ug.Name) }
+func (ug *UnitGroup) Inventory() string {
+	if ug == nil {
+		return ""
+	}
+	return ug.sdk.m.Store.InventoryPath(ug.Name)
+}
 
 // PrivateKey is the path of the group's SSH private key.
-func (ug *UnitGroup) PrivateKey() string { return ug.sdk.m.Store.GroupKeyPath(ug.Name) }
+func (ug *UnitGroup) PrivateKey() string {
+	if ug == nil {
+		return ""
+	}
+	return ug.sdk.m.Store.GroupKeyPath(ug.Name)
+}
 
 // PublicKey returns the group's public key line, to authorize it on
 // onpremises servers.
 func (ug *UnitGroup) PublicKey() (string, error) {
+	if ug == nil {
+		return "", errNil("unit group", "PublicKey")
+	}
 	data, err := os.ReadFile(ug.sdk.m.Store.GroupKeyPath(ug.Name) + ".pub")
 	if err != nil {
 		return "", fmt.Errorf("unit group %q public key: %w", ug.Name, err)
@@ -628,6 +676,9 @@ func (ug *UnitGroup) PublicKey() (string, error) {
 // Targets returns SSH targets for the group's reachable nodes (unit "" for
 // all units), for Run, CopyTo, CopyFrom and FanOut.
 func (ug *UnitGroup) Targets(unit string) ([]Target, error) {
+	if ug == nil {
+		return nil, errNil("unit group", "Targets")
+	}
 	return ug.sdk.m.Targets(ug.sdk.ctxf(), ug.Name, unit, 0)
 }
 
@@ -655,6 +706,9 @@ func (u *Unit) nodeOp(op string, allowed []string, opts []Option, do func(ctx co
 // AddNodes adds nodes to the unit and blocks until they run: Count(n)
 // nodes (default 1), or for onpremises one per IPAddress/IPAddresses.
 func (u *Unit) AddNodes(opts ...Option) ([]*Node, error) {
+	if u == nil {
+		return nil, errNil("unit", "AddNodes")
+	}
 	return u.nodeOp("add_nodes", []string{"Count", "IPAddress", "IPAddresses"}, opts, func(ctx context.Context, o callOpts) ([]*NodeRecord, error) {
 		return u.sdk.m.AddNodes(ctx, u.UGroup, u.Name, o.Sel.Count, o.Sel.IPAddresses)
 	})
@@ -663,6 +717,9 @@ func (u *Unit) AddNodes(opts ...Option) ([]*Node, error) {
 // DeleteNodes deletes nodes of the unit chosen by IPAddress, IPAddresses,
 // NodeNo or Count (the last nodes); default: the last node.
 func (u *Unit) DeleteNodes(opts ...Option) ([]*Node, error) {
+	if u == nil {
+		return nil, errNil("unit", "DeleteNodes")
+	}
 	return u.nodeOp("delete_nodes", []string{"Count", "IPAddress", "IPAddresses", "NodeNo"}, opts, func(ctx context.Context, o callOpts) ([]*NodeRecord, error) {
 		return u.sdk.m.DeleteNodes(ctx, u.UGroup, u.Name, o.Sel)
 	})
@@ -672,6 +729,9 @@ func (u *Unit) DeleteNodes(opts ...Option) ([]*Node, error) {
 // or Count (running nodes from the last); default: all. A powered-off node
 // keeps its disk, address and host key.
 func (u *Unit) PowerOffNodes(opts ...Option) ([]*Node, error) {
+	if u == nil {
+		return nil, errNil("unit", "PowerOffNodes")
+	}
 	return u.nodeOp("power_off_nodes", []string{"Count", "IPAddress", "IPAddresses", "NodeNo"}, opts, func(ctx context.Context, o callOpts) ([]*NodeRecord, error) {
 		return u.sdk.m.Power(ctx, u.UGroup, u.Name, o.Sel, false)
 	})
@@ -680,6 +740,9 @@ func (u *Unit) PowerOffNodes(opts ...Option) ([]*Node, error) {
 // PowerOnNodes powers on nodes chosen by IPAddress, IPAddresses, NodeNo or
 // Count (powered-off nodes from the first); default: all.
 func (u *Unit) PowerOnNodes(opts ...Option) ([]*Node, error) {
+	if u == nil {
+		return nil, errNil("unit", "PowerOnNodes")
+	}
 	return u.nodeOp("power_on_nodes", []string{"Count", "IPAddress", "IPAddresses", "NodeNo"}, opts, func(ctx context.Context, o callOpts) ([]*NodeRecord, error) {
 		return u.sdk.m.Power(ctx, u.UGroup, u.Name, o.Sel, true)
 	})
@@ -687,6 +750,9 @@ func (u *Unit) PowerOnNodes(opts ...Option) ([]*Node, error) {
 
 // FindNodes returns the unit's nodes; option NodeState filters them.
 func (u *Unit) FindNodes(opts ...Option) ([]*Node, error) {
+	if u == nil {
+		return nil, errNil("unit", "FindNodes")
+	}
 	o, err := options("FindNodes", []string{"NodeState"}, opts)
 	if err != nil {
 		return nil, err
@@ -697,12 +763,18 @@ func (u *Unit) FindNodes(opts ...Option) ([]*Node, error) {
 // FindIPAddresses returns the addresses of the unit's nodes; option
 // NodeState filters them.
 func (u *Unit) FindIPAddresses(opts ...Option) ([]string, error) {
+	if u == nil {
+		return nil, errNil("unit", "FindIPAddresses")
+	}
 	ns, err := u.FindNodes(opts...)
 	return addresses(ns), err
 }
 
 // DFNodes returns the unit's nodes as a table.
 func (u *Unit) DFNodes() (*Table, error) {
+	if u == nil {
+		return nil, errNil("unit", "DFNodes")
+	}
 	res, err := u.sdk.call("vcp.df_nodes", map[string]any{"ugroup": u.UGroup, "unit": u.Name}, func(ctx context.Context) (any, error) {
 		t, err := u.sdk.m.NodesTable(ctx, u.UGroup, u.Name)
 		return map[string]any{"table": t}, err
@@ -712,5 +784,14 @@ func (u *Unit) DFNodes() (*Table, error) {
 
 // Targets returns SSH targets for the unit's reachable nodes.
 func (u *Unit) Targets() ([]Target, error) {
+	if u == nil {
+		return nil, errNil("unit", "Targets")
+	}
 	return u.sdk.m.Targets(u.sdk.ctxf(), u.UGroup, u.Name, 0)
+}
+
+// errNil is the error of a call on a nil object, e.g. on the nil unit
+// group that GetUGroup returns when there is none.
+func errNil(kind, call string) error {
+	return fmt.Errorf("%s: the %s is nil (a Get call found none?)", call, kind)
 }
