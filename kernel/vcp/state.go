@@ -153,6 +153,10 @@ func (s *Store) NodeDir(group, nodeID string) string {
 
 func (s *Store) groupFile(name string) string { return filepath.Join(s.GroupDir(name), "ugroup.json") }
 
+// lockWait bounds how long an operation waits for the state lock; the
+// lock is only held for a read-modify-write, never across a boot.
+var lockWait = 2 * time.Minute
+
 // lock takes the store's exclusive lock, waiting at most until ctx is done.
 func (s *Store) lock(ctx context.Context) (func(), error) {
 	path := filepath.Join(s.Dir, "lock")
@@ -161,6 +165,7 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("open state lock %q: %w", path, err)
 	}
 	delay := time.Millisecond
+	giveUp := time.Now().Add(lockWait)
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -169,6 +174,10 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
 			return nil, fmt.Errorf("lock state %q: %w", path, err)
+		}
+		if time.Now().After(giveUp) {
+			f.Close()
+			return nil, fmt.Errorf("state %q stayed locked by another ocs process for %s", path, lockWait)
 		}
 		select {
 		case <-ctx.Done():

@@ -180,3 +180,24 @@ func TestTable(t *testing.T) {
 		t.Errorf("Column = %v", got)
 	}
 }
+
+func TestLockIsExclusiveAndBounded(t *testing.T) {
+	st, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := st.lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := lockWait
+	lockWait = 100 * time.Millisecond
+	defer func() { lockWait = old }()
+	if _, err := st.Group(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), "stayed locked") {
+		t.Fatalf("second lock holder: %v", err)
+	}
+	unlock()
+	if _, err := st.Group(context.Background(), "g"); err != nil {
+		t.Fatal(err)
+	}
+}
