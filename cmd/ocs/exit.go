@@ -54,11 +54,15 @@ func (e hinted) Unwrap() error { return e.err }
 func exitCode(err error) int {
 	var u usageError
 	var in inputError
+	var ec interface{ ExitCode() int }
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, notebook.ErrInvalid):
 		return exitUsage
+	case errors.As(err, &ec):
+		// An error that carries its own code, e.g. a remote command's status.
+		return ec.ExitCode()
 	}
 	return exitInfra
 }

@@ -81,6 +81,8 @@ writes every output into a build record: a copy of the notebook.`,
 		newValidateCmd(),
 		newStripCmd(),
 	)
+	root.AddCommand(newVcpCmd())
+	root.AddCommand(newNodeCmd())
 	return root
 }
 

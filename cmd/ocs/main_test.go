@@ -8,9 +8,18 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"ocs/kernel/vcp"
 )
 
+// TestMain lets the test binary be the ocs binary: for testscript's "ocs"
+// command, and for node processes, which the VCP manager starts by
+// re-executing os.Executable() with the hidden node subcommand.
 func TestMain(m *testing.M) {
+	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && os.Args[1] == vcp.NodeSubcommand {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Setenv("OCS_TEST_AS_OCS", "1")
 	testscript.Main(m, map[string]func(){
 		"ocs": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

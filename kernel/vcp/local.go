@@ -1,0 +1,144 @@
+package vcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// localProvider runs each node as a detached ocs node process on its own
+// loopback address, with its own SSH server, host key and HOME.
+type localProvider struct{}
+
+func (localProvider) Name() string { return "local" }
+
+func (localProvider) Flavors() []Flavor {
+	return []Flavor{
+		{Name: "small", Description: "local node process (no resource limits)"},
+		{Name: "medium", Description: "local node process (no resource limits)"},
+		{Name: "large", Description: "local node process (no resource limits)"},
+	}
+}
+
+// Local nodes get addresses 127.42.0.1 and up (127.42.0.0/16 then
+// 127.43.0.0/16 ...), never 127.0.0.1.
+func (localProvider) Plan(spec *SpecRecord, n int, used map[string]bool) ([]string, []string, error) {
+	var notes []string
+	if spec.Image != "" {
+		notes = append(notes, fmt.Sprintf("image %q not used: local nodes run on this host", spec.Image))
+	}
+	if len(spec.ParamsV) > 0 {
+		notes = append(notes, fmt.Sprintf("params_v %s not mounted: local nodes share this host's filesystem", strings.Join(spec.ParamsV, ",")))
+	}
+	if len(spec.IPAddresses) > 0 {
+		return nil, nil, fmt.Errorf("the local provider allocates loopback addresses itself; ip_addresses %v cannot be honoured", spec.IPAddresses)
+	}
+	var addrs []string
+	for a := 42; a < 128 && len(addrs) < n; a++ {
+		for b := 0; b < 256 && len(addrs) < n; b++ {
+			for c := 1; c < 255 && len(addrs) < n; c++ {
+				ip := fmt.Sprintf("127.%d.%d.%d", a, b, c)
+				if !used[ip] {
+					addrs = append(addrs, ip)
+				}
+			}
+		}
+	}
+	if len(addrs) < n {
+		return nil, nil, fmt.Errorf("no free loopback address for %d nodes", n)
+	}
+	return addrs, notes, nil
+}
+
+func (localProvider) Boot(ctx context.Context, env *NodeEnv, n *NodeRecord) error {
+	if err := os.MkdirAll(filepath.Join(env.Dir, "home"), 0o700); err != nil {
+		return fmt.Errorf("create node directory: %w", err)
+	}
+	pub, err := ensureKeyFile(filepath.Join(env.Dir, nodeHostKey), "ocs-node-"+n.Name)
+	if err != nil {
+		return err
+	}
+	keys := []string{env.GroupKeyPub}
+	if k := strings.TrimSpace(env.Unit.Spec.SSHPubkey); k != "" {
+		keys = append(keys, strings.Split(k, "\n")...)
+	}
+	shell := "/bin/sh"
+	if _, err := os.Stat("/bin/bash"); err == nil {
+		shell = "/bin/bash"
+	}
+	cfg := nodeConfig{
+		Address: n.Address, Port: n.Port, User: n.User, Shell: shell,
+		Home: filepath.Join(env.Dir, "home"), AuthorizedKeys: keys, Env: env.Unit.Spec.ParamsE,
+	}
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(env.Dir, nodeConfigFile), data, 0o600); err != nil {
+		return err
+	}
+	port, pid, err := startNodeProcess(ctx, env.NodeCommand, env.Dir)
+	n.PID = pid
+	if err != nil {
+		return err
+	}
+	n.Port, n.HostKey, n.State = port, pub, StateRunning
+	return nil
+}
+
+func (localProvider) Delete(ctx context.Context, env *NodeEnv, n *NodeRecord) error {
+	if err := stopNodeProcesses(ctx, n.PID, env.Dir, 3*time.Second); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(env.Dir); err != nil {
+		return fmt.Errorf("remove node directory: %w", err)
+	}
+	return nil
+}
+
+func (localProvider) PowerOff(ctx context.Context, env *NodeEnv, n *NodeRecord) error {
+	if err := stopNodeProcesses(ctx, n.PID, env.Dir, 3*time.Second); err != nil {
+		return err
+	}
+	n.PID, n.State = 0, StatePowerOff
+	return nil
+}
+
+func (p localProvider) PowerOn(ctx context.Context, env *NodeEnv, n *NodeRecord) error {
+	if p.Status(ctx, env, n) == StateRunning {
+		return nil
+	}
+	return p.Boot(ctx, env, n)
+}
+
+func (localProvider) Status(ctx context.Context, env *NodeEnv, n *NodeRecord) string {
+	if processOf(n.PID, env.Dir) {
+		return StateRunning
+	}
+	switch n.State {
+	case StatePowerOff, StateError, StateDeleting:
+		return n.State
+	case StateBooting:
+		if len(findNodeProcesses(0, env.Dir)) > 0 {
+			return StateRunning
+		}
+		return StateBooting
+	}
+	return StateDown
+}
+
+// dialCheck reports whether a TCP connection to address:port succeeds.
+func dialCheck(ctx context.Context, address string, port int) bool {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(address, fmt.Sprint(port)))
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
