@@ -84,7 +84,6 @@ type CellInfo struct {
 
 // Options configure a run.
 type Options struct {
-	Kernel kernel.Kernel
 	// Record is the path of the build record to write.
 	Record string
 	Source Source
@@ -121,6 +120,7 @@ type Result struct {
 // Run holds one execution of a notebook.
 type Run struct {
 	opts   Options
+	kernel kernel.Kernel
 	nb     *notebook.Notebook
 	mask   *masker
 	log    zerolog.Logger
@@ -201,10 +201,11 @@ func (r *Run) skipped(c *notebook.Cell) bool {
 // Notebook returns the record being written.
 func (r *Run) Notebook() *notebook.Notebook { return r.nb }
 
-// Execute runs the cells in order and returns the outcome. Cancelling ctx
+// Execute runs the cells in order on k and returns the outcome. Cancelling ctx
 // with cause ErrInterrupted interrupts the running cell. The error is only
 // for failures to write the record; cell failures are in Result.
-func (r *Run) Execute(ctx context.Context) (Result, error) {
+func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
+	r.kernel = k
 	r.log = *zerolog.Ctx(ctx)
 	r.start = time.Now().UTC()
 	if r.opts.Timeout > 0 {
@@ -495,7 +496,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 	if real, ok := r.kernelSource[c]; ok {
 		source = real
 	}
-	err := r.opts.Kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count}, host)
+	err := r.kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count}, host)
 	host.flush()
 
 	status := Completed

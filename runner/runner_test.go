@@ -109,10 +109,10 @@ func makeNotebook(cells ...string) *notebook.Notebook {
 	return nb
 }
 
-func run(t *testing.T, nb *notebook.Notebook, opts Options, ctx context.Context) (Result, *notebook.Notebook, string) {
+func run(t *testing.T, nb *notebook.Notebook, opts Options, ctx context.Context, k ...kernel.Kernel) (Result, *notebook.Notebook, string) {
 	t.Helper()
-	if opts.Kernel == nil {
-		opts.Kernel = &scriptKernel{}
+	if len(k) == 0 {
+		k = append(k, &scriptKernel{})
 	}
 	if opts.Record == "" {
 		opts.Record = filepath.Join(t.TempDir(), "builds", "record.ipynb")
@@ -124,7 +124,7 @@ func run(t *testing.T, nb *notebook.Notebook, opts Options, ctx context.Context)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := r.Execute(ctx)
+	res, err := r.Execute(ctx, k[0])
 	if err != nil {
 		t.Fatalf("Execute: %v", err)
 	}
@@ -257,8 +257,8 @@ func TestAllowErrorsAndTags(t *testing.T) {
 func TestParameters(t *testing.T) {
 	params := "[parameters]name := \"world\" // who\ncount := 2\ndb_password := \"default\"\n"
 	k := &scriptKernel{}
-	_, rec, path := run(t, makeNotebook(params, "print hi"), Options{Kernel: k,
-		Params: map[string]string{"count": "5", "name": "ocs", "db_password": "hunter2!"}}, nil)
+	_, rec, path := run(t, makeNotebook(params, "print hi"), Options{
+		Params: map[string]string{"count": "5", "name": "ocs", "db_password": "hunter2!"}}, nil, k)
 	if len(rec.Cells) != 3 || !rec.Cells[1].HasTag(notebook.InjectedTag) {
 		t.Fatalf("no injected cell after the parameters cell")
 	}
@@ -300,7 +300,7 @@ func TestParameters(t *testing.T) {
 		{map[string]string{"count": "many"}, `parameter "count" wants an int, got "many"`},
 	}
 	for _, b := range bad {
-		_, err := New(makeNotebook(params), Options{Kernel: &scriptKernel{}, Params: b.params})
+		_, err := New(makeNotebook(params), Options{Params: b.params})
 		if err == nil || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("params %v: err = %v, want %q", b.params, err, b.want)
 		}
@@ -438,13 +438,13 @@ func TestSavesWhileACellStreams(t *testing.T) {
 	record := filepath.Join(dir, "r.ipynb")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	r, err := New(makeNotebook("print first", "print streaming\nprint more\nblock x"), Options{Kernel: &scriptKernel{}, Record: record, SaveInterval: time.Millisecond})
+	r, err := New(makeNotebook("print first", "print streaming\nprint more\nblock x"), Options{Record: record, SaveInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan Result)
 	go func() {
-		res, _ := r.Execute(ctx)
+		res, _ := r.Execute(ctx, &scriptKernel{})
 		done <- res
 	}()
 	var seen string

@@ -41,14 +41,17 @@ type reported struct{ err error }
 func (e reported) Error() string { return e.err.Error() }
 func (e reported) Unwrap() error { return e.err }
 
-// hinted carries a suggestion printed after the error line.
-type hinted struct {
+// runError is a run that ended without success: code is its exit code,
+// hint a suggestion printed after the error line.
+type runError struct {
+	code int
 	err  error
 	hint string
 }
 
-func (e hinted) Error() string { return e.err.Error() }
-func (e hinted) Unwrap() error { return e.err }
+func (e runError) Error() string { return e.err.Error() }
+func (e runError) Unwrap() error { return e.err }
+func (e runError) ExitCode() int { return e.code }
 
 // exitCode is the one map from errors to exit codes.
 func exitCode(err error) int {
@@ -74,9 +77,9 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 	if !errors.As(err, &done) {
 		fmt.Fprintf(w, "ocs: error: %s\n", strings.TrimSpace(err.Error()))
 	}
-	var h hinted
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "ocs: hint: %s\n", h.hint)
+	var re runError
+	if errors.As(err, &re) && re.hint != "" {
+		fmt.Fprintf(w, "ocs: hint: %s\n", re.hint)
 	}
 	var u usageError
 	if errors.As(err, &u) && cmd != nil && !errors.As(err, &done) {

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"ocs/notebook"
+	"ocs/runner"
+)
+
+func newStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status RECORD",
+		Short: "Show the per-cell status of a build record",
+		Long: `Print one line per code cell of a build record (index, section heading,
+status, duration), then the run's status and, if it failed, which cell failed
+and why. Cell numbers are the ones --cells and --from take.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			nb, err := notebook.ReadFile(args[0])
+			if err != nil {
+				return inputError{err}
+			}
+			info, ok := runner.ReadRunInfo(nb)
+			if !ok {
+				return inputError{fmt.Errorf("%s is not a build record (it has no metadata.ocs)", args[0])}
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "CELL\tSECTION\tSTATUS\tDURATION")
+			for _, row := range runner.Summarize(nb) {
+				dur := "-"
+				if row.Duration > 0 {
+					dur = fmt.Sprintf("%.2fs", row.Duration)
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", row.Index, truncate(row.Heading, 40), row.Status, dur)
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "\nrun: %s (%.1fs, started %s)\n", info.Status, info.Duration, info.Start)
+			if info.FailedCell >= 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "failed at cell %d: %s\n", info.FailedCell, info.Failure)
+			}
+			return nil
+		},
+	}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

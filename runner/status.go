@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"fmt"
+	"strconv"
+
+	"ocs/notebook"
+)
+
+// CellSummary is one row of `ocs status`.
+type CellSummary struct {
+	Index    int
+	ID       string
+	Heading  string
+	Status   Status
+	Duration float64 // seconds; 0 when the cell did not run
+	Error    string  // ename: evalue of its error output, if any
+}
+
+// Summarize reads the per-cell statuses of a build record.
+func Summarize(nb *notebook.Notebook) []CellSummary {
+	var rows []CellSummary
+	heading := ""
+	for i, c := range nb.Cells {
+		if h := Heading(c); h != "" {
+			heading = h
+		}
+		if c.Type != notebook.Code {
+			continue
+		}
+		meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
+		row := CellSummary{Index: i, ID: c.ID, Heading: heading, Status: Status(fmt.Sprint(meta["status"]))}
+		if meta == nil {
+			row.Status = "-"
+		}
+		row.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
+		for _, o := range c.Outputs {
+			if o.Type == notebook.ErrorOutput {
+				row.Error = o.EName + ": " + o.EValue
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// RunInfo is the record's notebook-level run metadata.
+type RunInfo struct {
+	Status     string
+	Start, End string
+	Duration   float64
+	FailedCell int // -1 when none
+	Failure    string
+}
+
+// ReadRunInfo reads metadata.ocs of a build record; ok is false when the
+// notebook is not a build record.
+func ReadRunInfo(nb *notebook.Notebook) (info RunInfo, ok bool) {
+	meta, ok := nb.Metadata[notebook.OCSKey].(map[string]any)
+	if !ok {
+		return RunInfo{FailedCell: -1}, false
+	}
+	info = RunInfo{Status: str(meta["status"]), Start: str(meta["start_time"]), End: str(meta["end_time"]), FailedCell: -1}
+	info.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
+	if fc, ok := meta["failed_cell"].(map[string]any); ok {
+		if n, err := strconv.Atoi(fmt.Sprint(fc["index"])); err == nil {
+			info.FailedCell = n
+		}
+		info.Failure = str(fc["error"])
+	}
+	return info, true
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
