@@ -26,9 +26,9 @@ type Template struct {
 	Summary string `json:"summary"`
 	// Language is the kernel language of most of its notebooks ("go",
 	// "python", "bash"); Kernel the kernelspec name that goes with it.
-	Language   string           `json:"language"`
-	Kernel     string           `json:"kernel"`
-	Notebooks  []NotebookInfo   `json:"notebooks"`
+	Language   string            `json:"language"`
+	Kernel     string            `json:"kernel"`
+	Notebooks  []NotebookInfo    `json:"notebooks"`
 	Parameters []templates.Param `json:"parameters,omitempty"`
 	// Problems are notebooks or parameter cells that could not be read.
 	Problems []Problem `json:"problems,omitempty"`
@@ -37,11 +37,11 @@ type Template struct {
 // NotebookInfo describes one notebook of a template.
 type NotebookInfo struct {
 	// Path is relative to the template's folder, with forward slashes.
-	Path       string           `json:"path"`
-	Title      string           `json:"title"`
-	Language   string           `json:"language"`
-	Kernel     string           `json:"kernel"`
-	Headings   []Heading        `json:"headings"`
+	Path       string            `json:"path"`
+	Title      string            `json:"title"`
+	Language   string            `json:"language"`
+	Kernel     string            `json:"kernel"`
+	Headings   []Heading         `json:"headings"`
 	Parameters []templates.Param `json:"parameters,omitempty"`
 }
 

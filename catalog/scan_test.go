@@ -170,9 +170,9 @@ func TestSearchOCSLike(t *testing.T) {
 		want  []string
 	}{
 		{"moodle", []string{"Moodle-Mini"}},
-		{"ＭＯＯＤＬＥ", []string{"Moodle-Mini"}}, // full-width input
+		{"ＭＯＯＤＬＥ", []string{"Moodle-Mini"}},                                 // full-width input
 		{"構築", []string{"JupyterHub-Small", "Moodle-Mini", "HPC-Learning"}}, // title+summary beat title alone
-		{"Moodle構築", []string{"Moodle-Mini"}}, // split where the script changes
+		{"Moodle構築", []string{"Moodle-Mini"}},                               // split where the script changes
 		{"停止", []string{"HPC-Learning", "Moodle-Mini"}},
 		{"jupyterhub 事前準備", []string{"JupyterHub-Small"}},
 		{"greet", []string{"greeter"}},
