@@ -92,7 +92,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %s", ErrConfig, yamlProblem(err))
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -271,4 +271,21 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// yamlProblem says what yaml.v3 found on one line, without its Go type
+// names ("field url not found in type catalog.SourceConfig").
+func yamlProblem(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		if cut := strings.Index(m, " in type "); cut >= 0 {
+			m = m[:cut]
+		}
+		msgs[i] = m
+	}
+	return strings.Join(msgs, "; ")
 }

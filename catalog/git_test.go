@@ -18,12 +18,12 @@ import (
 // origin is a real git repository made with the git CLI: a working copy
 // that pushes to a bare repository, which the catalog clones.
 type origin struct {
-	t    *testing.T
+	t    testing.TB
 	work string
 	bare string
 }
 
-func newOrigin(t *testing.T) *origin {
+func newOrigin(t testing.TB) *origin {
 	t.Helper()
 	kerneltest.NeedTool(t, "git")
 	dir := t.TempDir()
@@ -106,7 +106,7 @@ func notebookJSON(language, title, paragraph string) string {
 		language + `"}}, "nbformat": 4, "nbformat_minor": 4}`
 }
 
-func newTestCatalog(t *testing.T, cfg string) *Catalog {
+func newTestCatalog(t testing.TB, cfg string) *Catalog {
 	t.Helper()
 	dir := t.TempDir()
 	paths := Paths{ConfigFile: filepath.Join(dir, "config", "catalog.yaml"), CacheDir: filepath.Join(dir, "cache")}

@@ -80,6 +80,7 @@ writes every output into a build record: a copy of the notebook.`,
 		newVersionCmd(),
 		newValidateCmd(),
 		newStripCmd(),
+		newCatalogCmd(),
 	)
 	return root
 }
