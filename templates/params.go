@@ -11,10 +11,6 @@ import (
 	"strings"
 )
 
-// ParametersTag marks the cell of a Go template that declares its
-// parameters, the tag papermill made the convention.
-const ParametersTag = "parameters"
-
 // Param is one parameter declared in a Go template's parameters cell, as
 // `name := default // help` or `var name [type] = default // help`.
 type Param struct {

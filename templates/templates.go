@@ -17,3 +17,7 @@ var builtin embed.FS
 
 // FS returns the built-in templates: one folder per template at the root.
 func FS() fs.FS { return builtin }
+
+// ParametersTag marks the cell of a Go template that declares its
+// parameters, the tag papermill made the convention.
+const ParametersTag = "parameters"
