@@ -1,5 +1,3 @@
-// Package templates holds ocs's built-in templates and what reads a
-// template's declared parameters.
 package templates
 
 import (

@@ -41,6 +41,15 @@ type reported struct{ err error }
 func (e reported) Error() string { return e.err.Error() }
 func (e reported) Unwrap() error { return e.err }
 
+// hinted carries a suggestion printed after the error line.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (e hinted) Error() string { return e.err.Error() }
+func (e hinted) Unwrap() error { return e.err }
+
 // runError is a run that ended without success: code is its exit code,
 // hint a suggestion printed after the error line.
 type runError struct {
@@ -77,8 +86,12 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 	if !errors.As(err, &done) {
 		fmt.Fprintf(w, "ocs: error: %s\n", strings.TrimSpace(err.Error()))
 	}
+	var h hinted
 	var re runError
-	if errors.As(err, &re) && re.hint != "" {
+	switch {
+	case errors.As(err, &h) && h.hint != "":
+		fmt.Fprintf(w, "ocs: hint: %s\n", h.hint)
+	case errors.As(err, &re) && re.hint != "":
 		fmt.Fprintf(w, "ocs: hint: %s\n", re.hint)
 	}
 	var u usageError

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -81,6 +82,7 @@ writes every output into a build record: a copy of the notebook.`,
 		newValidateCmd(),
 		newStripCmd(),
 		newStatusCmd(),
+		newCatalogCmd(),
 	)
 	root.AddCommand(newVcpCmd())
 	root.AddCommand(newNodeCmd())
@@ -125,4 +127,12 @@ func newVersionCmd() *cobra.Command {
 			return err
 		},
 	}
+}
+
+// writeJSON prints v as indented JSON, for the --json flags.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"ocs/kernel/kerneltest"
 	"ocs/kernel/vcp"
 )
 
@@ -27,8 +29,30 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI end to end: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
+	if os.Getenv("CI") == "true" {
+		kerneltest.NeedTool(t, "git") // catalog scripts make repositories
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// Configuration and cache live in the work dir, and the
+			// configuration starts with no sources, so that no script
+			// ever reaches the public default source.
+			config := filepath.Join(env.WorkDir, "config")
+			env.Setenv("OCS_CONFIG_DIR", config)
+			env.Setenv("OCS_CACHE_DIR", filepath.Join(env.WorkDir, "cache"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "xdg-config"))
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, "xdg-cache"))
+			for k, v := range map[string]string{"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+				"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.org",
+				"GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.org"} {
+				env.Setenv(k, v)
+			}
+			if err := os.MkdirAll(config, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(config, "catalog.yaml"), []byte("sources: []\n"), 0o644)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// exits CODE PROG ARGS... runs PROG and checks its exit code.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,0 +1,103 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"ocs/templates"
+)
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	ocsLike, _ := filepath.Abs("testdata/ocs-like")
+	c := newTestCatalog(t, "sources:\n  - name: local\n    dir: "+ocsLike+"\n")
+
+	tests := []struct {
+		ref       string
+		notebooks []string // relative to the template folder
+		language  string
+		runnable  bool
+	}{
+		{"Moodle-Mini", []string{"000-README.ipynb", "notebooks/011-パラメータの設定.ipynb",
+			"notebooks/021-Moodleの起動.ipynb", "notebooks/911-環境の停止.ipynb"}, "python", false},
+		{"local:Moodle-Mini/021", []string{"notebooks/021-Moodleの起動.ipynb"}, "python", false},
+		{"Moodle-Mini/911-環境の停止.ipynb", []string{"notebooks/911-環境の停止.ipynb"}, "python", false},
+		{"HPC-Learning/2004", []string{"2.recognition_system/2004-ジョブの実行.ipynb"}, "bash", false},
+		{"greeter", []string{"greeter.ipynb"}, "go", true},
+		{"hello", []string{"hello.ipynb"}, "go", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			r, err := c.Resolve(ctx, tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Notebooks) != len(tt.notebooks) {
+				t.Fatalf("notebooks %q, want %q", r.Notebooks, tt.notebooks)
+			}
+			for i, want := range tt.notebooks {
+				if r.Notebooks[i] != filepath.Join(r.Dir, want) {
+					t.Errorf("notebook %d: %s, want %s in %s", i, r.Notebooks[i], want, r.Dir)
+				}
+				if _, err := os.Stat(r.Notebooks[i]); err != nil {
+					t.Error(err)
+				}
+			}
+			var le *LanguageError
+			switch err := r.Runnable(); {
+			case tt.runnable && err != nil:
+				t.Errorf("Runnable: %v", err)
+			case !tt.runnable && (!errors.As(err, &le) || le.Language != tt.language):
+				t.Errorf("Runnable: %v, want a LanguageError for %s", err, tt.language)
+			}
+			if r.Language != tt.language {
+				t.Errorf("language %q, want %q", r.Language, tt.language)
+			}
+		})
+	}
+
+	// The built-in template is materialised byte for byte, once.
+	r, err := c.Resolve(ctx, "builtin:hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := fs.ReadFile(templates.FS(), "hello/hello.ipynb")
+	if got, err := os.ReadFile(r.Notebooks[0]); err != nil || string(got) != string(want) {
+		t.Fatalf("materialised hello differs: %v", err)
+	}
+	again, err := c.Resolve(ctx, "hello")
+	if err != nil || again.Dir != r.Dir {
+		t.Fatalf("second resolve: %v, dir %s vs %s", err, again.Dir, r.Dir)
+	}
+
+	for ref, want := range map[string]error{
+		"nothing":               ErrNotFound,
+		"Moodle-Mini/999":       ErrNotFound,
+		"nosource:Moodle-Mini":  ErrNoSource,
+		"local:HPC-Learning/55": ErrNotFound,
+	} {
+		if _, err := c.Resolve(ctx, ref); !errors.Is(err, want) {
+			t.Errorf("Resolve(%q) = %v, want %v", ref, err, want)
+		}
+	}
+	if _, err := c.Resolve(ctx, ""); err == nil {
+		t.Error("empty reference resolved")
+	}
+}
+
+func TestAmbiguousName(t *testing.T) {
+	ctx := context.Background()
+	ocsLike, _ := filepath.Abs("testdata/ocs-like")
+	c := newTestCatalog(t, "sources:\n  - name: a\n    dir: "+ocsLike+"\n  - name: b\n    dir: "+ocsLike+"\n")
+	var amb *AmbiguousError
+	if _, err := c.Resolve(ctx, "greeter"); !errors.As(err, &amb) || len(amb.Candidates) != 2 {
+		t.Fatalf("got %v, want an AmbiguousError with a:greeter and b:greeter", err)
+	}
+	if r, err := c.Resolve(ctx, "b:greeter"); err != nil || r.Source != "b" {
+		t.Fatalf("b:greeter: %+v %v", r, err)
+	}
+}

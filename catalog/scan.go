@@ -1,0 +1,284 @@
+package catalog
+
+import (
+	"cmp"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"ocs/notebook"
+	"ocs/templates"
+)
+
+// Template is one entry of the catalog: a single notebook, or a folder of
+// notebooks run in the order of their numeric prefixes.
+type Template struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	// Commit is the git commit the entry was read at; "" for other sources.
+	Commit string `json:"commit,omitempty"`
+	// Dir is the template's folder relative to the source root; "" for a
+	// single notebook at the root.
+	Dir     string `json:"dir"`
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	// Language is the kernel language of most of its notebooks ("go",
+	// "python", "bash"); Kernel the kernelspec name that goes with it.
+	Language   string            `json:"language"`
+	Kernel     string            `json:"kernel"`
+	Notebooks  []NotebookInfo    `json:"notebooks"`
+	Parameters []templates.Param `json:"parameters,omitempty"`
+	// Problems are notebooks or parameter cells that could not be read.
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// NotebookInfo describes one notebook of a template.
+type NotebookInfo struct {
+	// Path is relative to the template's folder, with forward slashes.
+	Path       string            `json:"path"`
+	Title      string            `json:"title"`
+	Language   string            `json:"language"`
+	Kernel     string            `json:"kernel"`
+	Headings   []Heading         `json:"headings"`
+	Parameters []templates.Param `json:"parameters,omitempty"`
+}
+
+// Problem is something in a source that could not be read. It never hides
+// the rest of the source.
+type Problem struct {
+	// Path is relative to the source root.
+	Path string `json:"path"`
+	Err  string `json:"error"`
+}
+
+// Ref is how the template is named on the command line: SOURCE:NAME.
+func (t *Template) Ref() string { return t.Source + ":" + t.Name }
+
+// Outline returns every heading of every notebook, in run order.
+func (t *Template) Outline() []Heading {
+	var out []Heading
+	for _, nb := range t.Notebooks {
+		out = append(out, nb.Headings...)
+	}
+	return out
+}
+
+// Scan reads the templates at the root of fsys: every folder that holds
+// notebooks (at any depth) and every notebook file. Hidden folders, folders
+// starting with "_" and Jupyter's checkpoints are skipped. A notebook that
+// cannot be read is reported as a problem and left out.
+func Scan(fsys fs.FS) ([]*Template, []Problem) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, []Problem{{Path: ".", Err: err.Error()}}
+	}
+	var list []*Template
+	var problems []Problem
+	for _, e := range entries {
+		name := e.Name()
+		if skipName(name) {
+			continue
+		}
+		var t *Template
+		var ps []Problem
+		switch {
+		case e.IsDir():
+			t, ps = scanFolder(fsys, name)
+		case strings.HasSuffix(name, ".ipynb"):
+			t, ps = scanNotebooks(fsys, strings.TrimSuffix(name, ".ipynb"), "", []string{name})
+		}
+		problems = append(problems, ps...)
+		if t != nil {
+			list = append(list, t)
+		}
+	}
+	return list, problems
+}
+
+func skipName(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+func scanFolder(fsys fs.FS, dir string) (*Template, []Problem) {
+	var paths []string
+	var problems []Problem
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			problems = append(problems, Problem{Path: p, Err: err.Error()})
+			return nil
+		}
+		if p != dir && skipName(d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".ipynb") {
+			paths = append(paths, strings.TrimPrefix(p, dir+"/"))
+		}
+		return nil
+	})
+	if err != nil {
+		problems = append(problems, Problem{Path: dir, Err: err.Error()})
+	}
+	if len(paths) == 0 {
+		return nil, problems
+	}
+	t, ps := scanNotebooks(fsys, dir, dir, runOrder(paths))
+	return t, append(problems, ps...)
+}
+
+// runOrder puts a template's notebooks in the order they are run: README
+// first, then by numeric prefix (000, 011, ..., 911, or 1010, 2001, ...),
+// then the rest by path. A notebook without a number in a sub-folder of a
+// numbered template is a resource the template ships (a sample notebook to
+// copy onto a server), not a step, and is left out.
+func runOrder(paths []string) []string {
+	type step struct {
+		path   string
+		class  int // 0 README, 1 numbered, 2 other
+		number int
+	}
+	var steps []step
+	numbered := false
+	for _, p := range paths {
+		base := strings.TrimSuffix(path.Base(p), ".ipynb")
+		s := step{path: p, class: 2}
+		if n, ok := numericPrefix(base); ok {
+			s.class, s.number = 1, n
+			numbered = true
+		}
+		if strings.Contains(strings.ToUpper(base), "README") {
+			s.class = 0
+		}
+		steps = append(steps, s)
+	}
+	steps = slices.DeleteFunc(steps, func(s step) bool {
+		return numbered && s.class == 2 && strings.Contains(s.path, "/")
+	})
+	slices.SortFunc(steps, func(a, b step) int {
+		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.number, b.number), strings.Compare(a.path, b.path))
+	})
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		out[i] = s.path
+	}
+	return out
+}
+
+// numericPrefix reads the leading number of a name like "011-ノードの作成"
+// or "1010_train"; the digits must be followed by a separator or nothing.
+func numericPrefix(base string) (int, bool) {
+	end := 0
+	for end < len(base) && end < 9 && base[end] >= '0' && base[end] <= '9' {
+		end++
+	}
+	if end == 0 || (end < len(base) && !strings.ContainsRune("-_. ", rune(base[end]))) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(base[:end])
+	return n, err == nil
+}
+
+// scanNotebooks reads the notebooks of one template, given in run order and
+// relative to dir.
+func scanNotebooks(fsys fs.FS, name, dir string, paths []string) (*Template, []Problem) {
+	t := &Template{Name: name, Dir: dir}
+	var problems []Problem
+	languages := map[string]int{}
+	for _, p := range paths {
+		full := path.Join(dir, p)
+		info, err := readNotebookInfo(fsys, full)
+		if err != nil {
+			problems = append(problems, Problem{Path: full, Err: err.Error()})
+			continue
+		}
+		info.Path = p
+		for _, pe := range info.problems {
+			problems = append(problems, Problem{Path: full, Err: pe})
+		}
+		t.Notebooks = append(t.Notebooks, info.NotebookInfo)
+		t.Parameters = append(t.Parameters, info.Parameters...)
+		languages[info.Language]++
+		if t.Title == "" {
+			t.Title = info.Title
+		}
+		if t.Summary == "" {
+			t.Summary = info.summary
+		}
+	}
+	if len(t.Notebooks) == 0 {
+		return nil, problems
+	}
+	// The most common language wins; the first notebook breaks ties, since a
+	// template's README sets its tone.
+	for _, nb := range t.Notebooks {
+		if t.Language == "" || languages[nb.Language] > languages[t.Language] {
+			t.Language, t.Kernel = nb.Language, nb.Kernel
+		}
+	}
+	t.Problems = problems
+	return t, problems
+}
+
+type notebookScan struct {
+	NotebookInfo
+	summary  string
+	problems []string
+}
+
+func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
+	data, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	nb, err := notebook.Parse(data, p)
+	if err != nil {
+		return nil, err
+	}
+	info := &notebookScan{}
+	info.Language, info.Kernel = kernelOf(nb)
+	for _, c := range nb.Cells {
+		switch c.Type {
+		case notebook.Markdown:
+			src := []byte(c.Source.String())
+			headings, paragraph := markdownSummary(src)
+			info.Headings = append(info.Headings, headings...)
+			if info.summary == "" {
+				info.summary = paragraph
+			}
+		case notebook.Code:
+			if info.Language != "go" || !c.HasTag(templates.ParametersTag) {
+				continue
+			}
+			params, err := templates.ParseParams(c.Source.String())
+			if err != nil {
+				info.problems = append(info.problems, "parameters cell: "+err.Error())
+				continue
+			}
+			info.Parameters = append(info.Parameters, params...)
+		}
+	}
+	if len(info.Headings) > 0 {
+		info.Title = info.Headings[0].Text
+	}
+	if info.Headings == nil {
+		info.Headings = []Heading{}
+	}
+	return info, nil
+}
+
+// kernelOf reads the language and kernel name from a notebook's kernelspec,
+// falling back to language_info.
+func kernelOf(nb *notebook.Notebook) (language, kernel string) {
+	spec, _ := nb.Metadata["kernelspec"].(map[string]any)
+	language, _ = spec["language"].(string)
+	kernel, _ = spec["name"].(string)
+	if language == "" {
+		info, _ := nb.Metadata["language_info"].(map[string]any)
+		language, _ = info["name"].(string)
+	}
+	return strings.ToLower(language), kernel
+}

@@ -1,0 +1,2 @@
+def load_group_vars(name):
+    pass

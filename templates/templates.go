@@ -1,0 +1,23 @@
+// Package templates holds the templates built into ocs, embedded in the
+// binary so that ocs has something to run with no network and no
+// configuration, and what reads a template's declared parameters.
+package templates
+
+import (
+	"embed"
+	"io/fs"
+)
+
+// builtin holds one folder per template. The "all:" prefix is deliberately
+// absent: files starting with "." or "_" (editor and checkpoint litter) stay
+// out of the binary.
+//
+//go:embed hello
+var builtin embed.FS
+
+// FS returns the built-in templates: one folder per template at the root.
+func FS() fs.FS { return builtin }
+
+// ParametersTag marks the cell of a Go template that declares its
+// parameters, the tag papermill made the convention.
+const ParametersTag = "parameters"
