@@ -2,7 +2,9 @@ package gokernel
 
 import (
 	"fmt"
+	"go/ast"
 	"go/parser"
+	"go/token"
 	"regexp"
 	"strconv"
 	"strings"
@@ -103,7 +105,7 @@ func rewriteCell(src string) ([]segment, error) {
 			case "env":
 				out[i] = indent + bridgeName + ".Env(" + bridgeName + ".Join(" + interpolationArgs(arg) + "))"
 			case "sx":
-				out[i] = indent + bridgeName + ".Capture(" + interpolationArgs(arg) + ")"
+				out[i] = indent + captureCall(arg)
 			case "run":
 				if st.depth != 0 || indent != "" {
 					return nil, &RewriteError{Line: i + 1, Msg: "%run must be at the top level of the cell, not inside a block"}
@@ -122,14 +124,14 @@ func rewriteCell(src string) ([]segment, error) {
 		}
 		if m := captureRE.FindStringSubmatch(line); m != nil {
 			rest := m[5]
-			if m[4] == "!" && isGoExpr("!"+rest) {
+			if m[4] == "!" && isGoNegation("!"+rest) {
 				// `ok := !done` is Go; %sx is the unambiguous spelling.
 				out[i] = line
 				st.scan(line)
 				continue
 			}
 			text, last := joinContinuations(lines, i, rest)
-			out[i] = m[1] + m[2] + " " + m[3] + " " + bridgeName + ".Capture(" + interpolationArgs(text) + ")"
+			out[i] = m[1] + m[2] + " " + m[3] + " " + captureCall(text)
 			i = last
 			st.stmtStart = true
 			continue
@@ -182,6 +184,46 @@ func joinContinuations(lines []string, i int, first string) (string, int) {
 		text = strings.TrimSuffix(text, `\`) + " " + strings.TrimLeft(lines[i], " \t")
 	}
 	return text, i
+}
+
+// captureCall converts the bridge's []string to the interpreter's own slice
+// type: yaegi cannot index a global whose type came from a host function
+// ("constant definition loop").
+func captureCall(command string) string {
+	return "[]string(" + bridgeName + ".Capture(" + interpolationArgs(command) + "))"
+}
+
+// isGoNegation tells `ok := !done` (Go) from `out := !cmd args` (capture).
+// Many commands parse as Go too (`echo {n}` is a composite literal, `ls -la`
+// a subtraction), so only the shapes a Go negation takes count as Go: a
+// negated name, selector, call, index or parenthesis, possibly combined
+// with logical or comparison operators.
+func isGoNegation(s string) bool {
+	e, err := parser.ParseExpr(s)
+	if err != nil {
+		return false
+	}
+	var goish func(ast.Expr) bool
+	goish = func(e ast.Expr) bool {
+		switch x := e.(type) {
+		case *ast.UnaryExpr:
+			if x.Op != token.NOT {
+				return false
+			}
+			switch x.X.(type) {
+			case *ast.Ident, *ast.SelectorExpr, *ast.CallExpr, *ast.IndexExpr, *ast.ParenExpr:
+				return true
+			}
+			return false
+		case *ast.BinaryExpr:
+			switch x.Op {
+			case token.LAND, token.LOR, token.EQL, token.NEQ:
+				return goish(x.X)
+			}
+		}
+		return false
+	}
+	return goish(e)
 }
 
 func isGoExpr(s string) bool {

@@ -66,6 +66,7 @@ type worker struct {
 	secretReplies chan message
 
 	imports map[importKey]bool // packages the session imported
+	results int                // trailing-expression variables used so far
 
 	mu      sync.Mutex
 	cur     *cellRun
@@ -319,16 +320,24 @@ func (w *worker) eval(ctx context.Context, src string) (v reflect.Value, err err
 		}
 	}()
 	v, err = w.interp.EvalWithContext(ctx, src)
+	if trace := os.Getenv("OCS_KERNEL_TRACE"); trace != "" {
+		if f, ferr := os.OpenFile(trace, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); ferr == nil {
+			fmt.Fprintf(f, "%q -> %v\n", src, err)
+			f.Close()
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		return v, ctx.Err()
 	}
 	return v, err
 }
 
-// resultVar holds the value of a cell's trailing expression, so that it is
-// evaluated once and formatted inside the interpreter, where the methods of
-// interpreted types are known.
-const resultVar = "__ocsR"
+// resultPrefix names the variables that hold the values of trailing
+// expressions, so that each is evaluated once and formatted inside the
+// interpreter, where the methods of interpreted types are known. Each result
+// gets a new variable: yaegi fails to redefine a global with a value of
+// another type ("constant definition loop").
+const resultPrefix = "__ocsR"
 
 // noValueBuiltins are builtins a trailing call of which yields no result.
 var noValueBuiltins = map[string]bool{"panic": true, "print": true, "println": true, "close": true, "delete": true}
@@ -348,8 +357,13 @@ func (w *worker) evalLast(ctx context.Context, c chunk) error {
 	if callee, isCall := pureCallee(expr.Src); isCall {
 		statement := noValueBuiltins[callee]
 		if !statement {
-			if fn, err := w.eval(ctx, padTo(stmtChunk, 1, 1, callee)); err == nil && fn.IsValid() && fn.Kind() == reflect.Func {
+			fn, err := w.eval(ctx, padTo(stmtChunk, expr.Line, expr.Col, callee))
+			switch {
+			case err == nil && fn.IsValid() && fn.Kind() == reflect.Func:
 				statement = fn.Type().NumOut() != 1
+			case err != nil && strings.Contains(err.Error(), "undefined:"):
+				// Reported now: a failed definition below would hide it.
+				return err
 			}
 		}
 		if statement {
@@ -359,15 +373,36 @@ func (w *worker) evalLast(ctx context.Context, c chunk) error {
 	}
 	// The assignment sits on the line above the expression, so positions
 	// in the expression stay the cell's own.
+	w.results++
+	resultVar := resultPrefix + strconv.Itoa(w.results)
 	src := ";" + strings.Repeat("\n", expr.Line-1) + resultVar + " :=\n" + strings.Repeat(" ", expr.Col-1) + expr.Src
 	if _, err := w.eval(ctx, src); err != nil {
-		return err
+		var p interp.Panic
+		if errors.As(err, &p) || ctx.Err() != nil || !strings.Contains(err.Error(), "definition loop") {
+			return err
+		}
+		// yaegi hides some compile errors of a definition behind "definition
+		// loop"; nothing ran, so evaluating the bare expression reports the
+		// real error (or, if it compiles after all, gives the value).
+		v, err := w.eval(ctx, expr.evalSource())
+		if err != nil {
+			return err
+		}
+		if !v.IsValid() {
+			return nil
+		}
+		data, err := w.render(ctx, v, "")
+		if err != nil {
+			return err
+		}
+		w.emit.output(kernel.Output{Kind: kernel.Result, Data: data, Metadata: map[string]any{}, ExecutionCount: w.current().cell.Count})
+		return nil
 	}
 	v, err := w.eval(ctx, ";"+resultVar)
 	if err != nil {
 		return err
 	}
-	data, err := w.render(ctx, v)
+	data, err := w.render(ctx, v, resultVar)
 	if err != nil {
 		return err
 	}
@@ -375,13 +410,16 @@ func (w *worker) evalLast(ctx context.Context, c chunk) error {
 	return nil
 }
 
-func (w *worker) render(ctx context.Context, v reflect.Value) (map[string]any, error) {
+func (w *worker) render(ctx context.Context, v reflect.Value, resultVar string) (map[string]any, error) {
 	if v.IsValid() && v.CanInterface() {
 		if r, ok := v.Interface().(display.Renderer); ok && r != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
 			return map[string]any(r.MIMEBundle()), nil
 		}
 		if v.Kind() == reflect.String {
 			return map[string]any{"text/plain": strconv.Quote(v.String())}, nil
+		}
+		if resultVar == "" {
+			return map[string]any{"text/plain": fmt.Sprint(v.Interface())}, nil
 		}
 	}
 	text, err := w.eval(ctx, ";"+fmtName+".Sprint("+resultVar+")")
@@ -423,7 +461,7 @@ func (w *worker) runFile(ctx context.Context, s segment) error {
 	return nil
 }
 
-var packageClauseRE = regexp.MustCompile(`(?m)^package\s+[A-Za-z_][A-Za-z_0-9]*\s*(;|$)`)
+var packageClauseRE = regexp.MustCompile(`(?m)^package[ \t]+[A-Za-z_][A-Za-z_0-9]*[ \t]*(;|$)`)
 
 // stripPackageClause blanks a file's package clause, keeping its lines.
 func stripPackageClause(src string) string {
