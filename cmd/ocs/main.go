@@ -78,6 +78,7 @@ writes every output into a build record: a copy of the notebook.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCmd(),
+		newKernelWorkerCmd(),
 	)
 	return root
 }

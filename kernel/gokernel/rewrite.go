@@ -130,7 +130,7 @@ func rewriteCell(src string) ([]segment, error) {
 				st.scan(line)
 				continue
 			}
-			text, last := joinContinuations(lines, i, rest)
+			text, last := joinContinuations(lines, i, strings.TrimLeft(rest, " \t"))
 			out[i] = m[1] + m[2] + " " + m[3] + " " + captureCall(text)
 			i = last
 			st.stmtStart = true
@@ -181,7 +181,7 @@ func joinContinuations(lines []string, i int, first string) (string, int) {
 	text := first
 	for strings.HasSuffix(text, `\`) && i+1 < len(lines) {
 		i++
-		text = strings.TrimSuffix(text, `\`) + " " + strings.TrimLeft(lines[i], " \t")
+		text = strings.TrimRight(strings.TrimSuffix(text, `\`), " \t") + " " + strings.TrimLeft(lines[i], " \t")
 	}
 	return text, i
 }

@@ -66,7 +66,6 @@ type worker struct {
 	secretReplies chan message
 
 	imports map[importKey]bool // packages the session imported
-	results int                // trailing-expression variables used so far
 
 	mu      sync.Mutex
 	cur     *cellRun
@@ -144,6 +143,9 @@ func newWorker(out io.Writer) (*worker, error) {
 	}
 	if _, err := i.Eval(`import ` + fmtName + ` "fmt"`); err != nil {
 		return nil, fmt.Errorf("import fmt: %w", err)
+	}
+	if _, err := i.Eval(`;var ` + resultPrefix + ` interface{}`); err != nil {
+		return nil, fmt.Errorf("declare the result variable: %w", err)
 	}
 	w.interp = i
 	display.SetPublisher(func(b display.Bundle) {
@@ -332,11 +334,12 @@ func (w *worker) eval(ctx context.Context, src string) (v reflect.Value, err err
 	return v, err
 }
 
-// resultPrefix names the variables that hold the values of trailing
-// expressions, so that each is evaluated once and formatted inside the
-// interpreter, where the methods of interpreted types are known. Each result
-// gets a new variable: yaegi fails to redefine a global with a value of
-// another type ("constant definition loop").
+// resultPrefix names the variable that holds the value of a trailing
+// expression, so that it is evaluated once and formatted inside the
+// interpreter, where the methods of interpreted types are known. It is one
+// interface{} variable assigned for every result: redefining a global with
+// := and a value of another type fails in yaegi ("constant definition
+// loop"), and a new global per cell makes every later Eval slower.
 const resultPrefix = "__ocsR"
 
 // noValueBuiltins are builtins a trailing call of which yields no result.
@@ -373,9 +376,8 @@ func (w *worker) evalLast(ctx context.Context, c chunk) error {
 	}
 	// The assignment sits on the line above the expression, so positions
 	// in the expression stay the cell's own.
-	w.results++
-	resultVar := resultPrefix + strconv.Itoa(w.results)
-	src := ";" + strings.Repeat("\n", expr.Line-1) + resultVar + " :=\n" + strings.Repeat(" ", expr.Col-1) + expr.Src
+	resultVar := resultPrefix
+	src := ";" + strings.Repeat("\n", expr.Line-1) + resultVar + " =\n" + strings.Repeat(" ", expr.Col-1) + expr.Src
 	if _, err := w.eval(ctx, src); err != nil {
 		var p interp.Panic
 		if errors.As(err, &p) || ctx.Err() != nil || !strings.Contains(err.Error(), "definition loop") {
@@ -411,6 +413,9 @@ func (w *worker) evalLast(ctx context.Context, c chunk) error {
 }
 
 func (w *worker) render(ctx context.Context, v reflect.Value, resultVar string) (map[string]any, error) {
+	for v.IsValid() && v.Kind() == reflect.Interface && !v.IsNil() {
+		v = v.Elem()
+	}
 	if v.IsValid() && v.CanInterface() {
 		if r, ok := v.Interface().(display.Renderer); ok && r != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
 			return map[string]any(r.MIMEBundle()), nil
