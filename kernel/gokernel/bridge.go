@@ -324,6 +324,7 @@ type gateway struct {
 	journal   []kernel.Effect
 	next      int
 	cellIndex int
+	diverged  *kernel.DivergenceError // the first call that did not match
 }
 
 var _ effects.Gateway = (*gateway)(nil)
@@ -347,13 +348,18 @@ func (g *gateway) Do(ctx context.Context, op string, args map[string]any, live f
 }
 
 func (g *gateway) replay(op string, args map[string]any) (map[string]any, error) {
+	if g.diverged != nil {
+		return nil, g.diverged
+	}
 	call := describeCall(op, args)
 	if g.next >= len(g.journal) {
-		return nil, &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call}
+		g.diverged = &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call}
+		return nil, g.diverged
 	}
 	want := g.journal[g.next]
 	if want.Op != op || !sameJSON(want.Args, args) {
-		return nil, &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call, Journal: describeCall(want.Op, want.Args)}
+		g.diverged = &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call, Journal: describeCall(want.Op, want.Args)}
+		return nil, g.diverged
 	}
 	g.next++
 	if want.Err != "" {

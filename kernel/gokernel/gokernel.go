@@ -274,6 +274,16 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	}
 }
 
+// WorkerPID returns the process id of the current worker, for diagnostics.
+func (k *Kernel) WorkerPID() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.proc == nil {
+		return 0
+	}
+	return k.proc.cmd.Process.Pid
+}
+
 // died records that the worker is gone and reports it.
 func (k *Kernel) died(cell kernel.Cell, host kernel.Host, p *workerProc) error {
 	p.kill()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"testing"
+
+	"ocs/kernel/effects"
 
 	"ocs/kernel"
 	"ocs/kernel/gokernel"
@@ -15,6 +18,7 @@ import (
 // tests need no built ocs.
 func TestMain(m *testing.M) {
 	if os.Getenv(gokernel.WorkerEnv) == "1" {
+		registerTestPackage()
 		if err := gokernel.ServeWorker(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
 			os.Exit(1)
@@ -39,4 +43,21 @@ func newKernel(t testing.TB) *gokernel.Kernel {
 
 func TestConformance(t *testing.T) {
 	kerneltest.Run(t, func(t *testing.T) kernel.Kernel { return newKernel(t) }, kerneltest.GoCells)
+}
+
+// registerTestPackage registers a host package that routes its operation
+// through the effects gateway, as the VCP SDK does.
+func registerTestPackage() {
+	gokernel.RegisterPackage("ocs/testsdk", map[string]reflect.Value{
+		"CreateUnit": reflect.ValueOf(func(name string) (string, error) {
+			res, err := effects.Do("testsdk.create_unit", map[string]any{"name": name}, func(ctx context.Context) (map[string]any, error) {
+				return map[string]any{"id": "unit-" + name + "-live"}, nil
+			})
+			if err != nil {
+				return "", err
+			}
+			id, _ := res["id"].(string)
+			return id, nil
+		}),
+	})
 }

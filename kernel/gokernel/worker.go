@@ -238,6 +238,12 @@ func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	if err == nil && cell.Mode == kernel.Replay {
 		err = run.gw.finish()
 	}
+	if d := run.gw.diverged; d != nil && ctx.Err() == nil {
+		// Whatever the code did with the gateway's error (a host package
+		// may hand it to cell code, which may ignore it), the replay is
+		// void.
+		err = &cellFailure{EName: "DivergenceError", EValue: d.Error(), Divergence: d}
+	}
 	w.emit.flush()
 	if err == nil {
 		return doneReport{Status: statusOK}
