@@ -302,17 +302,28 @@ func (w *worker) secret(name string) string {
 }
 
 func (w *worker) requestSecret(ctx context.Context, name string) (string, error) {
+	// A reply to a request an interrupt abandoned may still arrive; it must
+	// not answer this one.
+	select {
+	case <-w.secretReplies:
+	default:
+	}
 	if err := w.emit.send(message{Type: msgSecret, Name: name}); err != nil {
 		return "", fmt.Errorf("ask the host: %w", err)
 	}
-	select {
-	case m := <-w.secretReplies:
-		if m.Err != "" {
-			return "", errors.New(m.Err)
+	for {
+		select {
+		case m := <-w.secretReplies:
+			if m.Name != name {
+				continue
+			}
+			if m.Err != "" {
+				return "", errors.New(m.Err)
+			}
+			return m.Value, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
 		}
-		return m.Value, nil
-	case <-ctx.Done():
-		return "", ctx.Err()
 	}
 }
 

@@ -51,6 +51,11 @@ type Kernel struct {
 	opts Options
 	log  zerolog.Logger
 
+	// closing is closed by Close, so that a running Execute gives up the
+	// kernel instead of holding Close off.
+	closing   chan struct{}
+	closeOnce sync.Once
+
 	mu     sync.Mutex
 	proc   *workerProc
 	dead   error // wraps kernel.ErrDead once the worker is gone for good
@@ -75,7 +80,7 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 	if opts.Logger != nil {
 		log = opts.Logger
 	}
-	k := &Kernel{opts: opts, log: *log}
+	k := &Kernel{opts: opts, log: *log, closing: make(chan struct{})}
 	p, err := k.start(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start go kernel: %w", err)
@@ -254,6 +259,10 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 			case msgDone:
 				return doneError(ctx, cell, m.Done)
 			}
+		case <-k.closing:
+			p.kill()
+			k.dead = fmt.Errorf("%w: kernel closed", kernel.ErrDead)
+			return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
 		case <-ctxDone:
 			log.Debug().Msg("interrupting cell")
 			ctxDone = nil
@@ -316,6 +325,7 @@ func doneError(ctx context.Context, cell kernel.Cell, d *doneReport) error {
 // Close stops the worker: it exits when its request stream ends; one that
 // does not is killed.
 func (k *Kernel) Close() error {
+	k.closeOnce.Do(func() { close(k.closing) })
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.closed {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ocs/kernel"
+	"ocs/kernel/gokernel"
 	"ocs/kernel/kerneltest"
 )
 
@@ -135,5 +136,47 @@ func TestStuckWorkerIsRestarted(t *testing.T) {
 	rec = &kerneltest.Recorder{}
 	if err := k.Execute(context.Background(), kernel.Cell{Source: "5"}, rec); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+func TestWorkerThatNeverStartsIsDead(t *testing.T) {
+	_, err := gokernel.New(context.Background(), gokernel.Options{WorkerCommand: []string{"/bin/sh", "-c", "echo no protocol here >&2; exit 9"}})
+	if !errors.Is(err, kernel.ErrDead) || !strings.Contains(err.Error(), "no protocol here") {
+		t.Fatalf("err = %v, want kernel.ErrDead with the worker's message", err)
+	}
+}
+
+func TestCloseDuringExecute(t *testing.T) {
+	k := newKernel(t)
+	errc := make(chan error, 1)
+	started := make(chan struct{})
+	rec := &kerneltest.Recorder{}
+	go func() {
+		close(started)
+		errc <- k.Execute(context.Background(), kernel.Cell{Source: "import \"fmt\"\nfmt.Println(\"looping\")\nfor {}"}, rec)
+	}()
+	<-started
+	deadline := time.After(10 * time.Second)
+	for rec.Stream("stdout") == "" {
+		select {
+		case <-deadline:
+			t.Fatal("cell did not start")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- k.Close() }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, kernel.ErrDead) {
+			t.Errorf("execute err = %v, want kernel.ErrDead", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Execute did not return after Close")
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
 	}
 }
