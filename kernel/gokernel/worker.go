@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -43,11 +44,14 @@ func RegisterPackage(importPath string, exports map[string]reflect.Value) {
 // supervisor on fd 3, runs them in one yaegi interpreter, and reports on fd
 // 4. It returns when the supervisor closes fd 3.
 func ServeWorker(ctx context.Context) error {
+	for _, fd := range []int{requestFD, responseFD} {
+		var st syscall.Stat_t
+		if err := syscall.Fstat(fd, &st); err != nil {
+			return fmt.Errorf("serve worker: file descriptor %d is not open (a worker is started by the Go kernel, not by hand): %w", fd, err)
+		}
+	}
 	in := os.NewFile(requestFD, "ocs-requests")
 	out := os.NewFile(responseFD, "ocs-messages")
-	if in == nil || out == nil {
-		return errors.New("serve worker: file descriptors 3 and 4 are not open (the worker is started by the kernel)")
-	}
 	w, err := newWorker(out)
 	if err != nil {
 		return fmt.Errorf("serve worker: %w", err)
@@ -328,12 +332,6 @@ func (w *worker) eval(ctx context.Context, src string) (v reflect.Value, err err
 		}
 	}()
 	v, err = w.interp.EvalWithContext(ctx, src)
-	if trace := os.Getenv("OCS_KERNEL_TRACE"); trace != "" {
-		if f, ferr := os.OpenFile(trace, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); ferr == nil {
-			fmt.Fprintf(f, "%q -> %v\n", src, err)
-			f.Close()
-		}
-	}
 	if err != nil && ctx.Err() != nil {
 		return v, ctx.Err()
 	}
