@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -44,11 +43,10 @@ func RegisterPackage(importPath string, exports map[string]reflect.Value) {
 // supervisor on fd 3, runs them in one yaegi interpreter, and reports on fd
 // 4. It returns when the supervisor closes fd 3.
 func ServeWorker(ctx context.Context) error {
-	for _, fd := range []int{requestFD, responseFD} {
-		var st syscall.Stat_t
-		if err := syscall.Fstat(fd, &st); err != nil {
-			return fmt.Errorf("serve worker: file descriptor %d is not open (a worker is started by the Go kernel, not by hand): %w", fd, err)
-		}
+	// fds 3 and 4 cannot be checked: when they were not inherited, the Go
+	// runtime may have opened its own files there.
+	if os.Getenv(WorkerEnv) != "1" {
+		return fmt.Errorf("serve worker: %s is not set: a worker is started by the Go kernel, not by hand", WorkerEnv)
 	}
 	in := os.NewFile(requestFD, "ocs-requests")
 	out := os.NewFile(responseFD, "ocs-messages")
