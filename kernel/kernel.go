@@ -100,6 +100,8 @@ type Output struct {
 	// to a string, application/json (and +json types) to a decoded JSON value.
 	Data     map[string]any
 	Metadata map[string]any
+	// ExecutionCount is the Cell.Count of the run that produced a Result.
+	ExecutionCount int
 	// EName, EValue and Traceback for Error.
 	EName     string
 	EValue    string
@@ -120,6 +122,14 @@ type Effect struct {
 	Result map[string]any `json:"result,omitempty"`
 	// Err is the call's error message, if it failed.
 	Err string `json:"error,omitempty"`
+}
+
+// Spec names the notebook language a kernel runs, as a notebook's
+// metadata.kernelspec records it.
+type Spec struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+	Language    string `json:"language"`
 }
 
 // ErrDead is wrapped by errors that mean the engine can run no more cells:

@@ -560,11 +560,8 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		r.opts.Observer.CellFinished(info, status, end.Sub(start), err)
 	}
 	ev := log.Info()
-	if status != Completed {
-		ev = log.Warn()
-		if err != nil {
-			ev = ev.Str("error", err.Error())
-		}
+	if err != nil {
+		ev = ev.Str("error", err.Error())
 	}
 	ev.Str("status", string(status)).Dur("took", end.Sub(start)).Msg("cell finished")
 	if status == Completed {

@@ -75,14 +75,16 @@ writes every output into a build record: a copy of the notebook.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto, console or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (default: info for json, warn on the console, where progress lines show the rest)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCmd(),
 		newValidateCmd(),
 		newStripCmd(),
 		newStatusCmd(),
+		newRunCmd(),
 		newCatalogCmd(),
+		newKernelWorkerCmd(),
 	)
 	root.AddCommand(newVcpCmd())
 	root.AddCommand(newNodeCmd())
@@ -92,8 +94,14 @@ writes every output into a build record: a copy of the notebook.`,
 // newLogger builds the one logger of the process: human lines on a terminal,
 // JSON otherwise or when asked.
 func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	if level == "" {
+		level = "warn"
+		if format == "json" {
+			level = "info"
+		}
+	}
 	lvl, err := zerolog.ParseLevel(level)
-	if err != nil || level == "" {
+	if err != nil {
 		return zerolog.Logger{}, fmt.Errorf("invalid --log-level %q", level)
 	}
 	switch format {

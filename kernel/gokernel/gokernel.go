@@ -1,0 +1,387 @@
+// Package gokernel runs notebook cells written in Go: a yaegi interpreter with
+// notebook semantics and an IPython-style shell bridge, inside a worker
+// process that a supervisor implementing kernel.Kernel starts, talks to,
+// interrupts and, when it must, kills.
+package gokernel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"ocs/kernel"
+)
+
+// WorkerSubcommand is the hidden ocs subcommand that runs ServeWorker.
+const WorkerSubcommand = "kernel-worker"
+
+const (
+	// interruptGrace is how long a worker may take to stop a cell after an
+	// interrupt before it is killed; with the kill it stays within the two
+	// seconds the kernel.Kernel contract allows.
+	interruptGrace = 1500 * time.Millisecond
+	startTimeout   = 30 * time.Second
+	closeTimeout   = 2 * time.Second
+)
+
+// Options configure a Go kernel.
+type Options struct {
+	// Dir is the session's initial working directory ("" = the caller's).
+	Dir string
+	// Env is the session's initial environment (nil = the caller's).
+	Env []string
+	// WorkerCommand starts a worker process (default: this executable with
+	// the hidden kernel-worker subcommand).
+	WorkerCommand []string
+	// Logger receives the supervisor's logs (default: the one in ctx).
+	Logger *zerolog.Logger
+}
+
+// Kernel is a Go kernel: a supervised worker process running yaegi.
+type Kernel struct {
+	opts Options
+	log  zerolog.Logger
+
+	// closing is closed by Close, so that a running Execute gives up the
+	// kernel instead of holding Close off.
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	mu     sync.Mutex
+	proc   *workerProc
+	dead   error // wraps kernel.ErrDead once the worker is gone for good
+	closed bool
+}
+
+var _ kernel.Kernel = (*Kernel)(nil)
+
+// New starts a worker and returns once it is ready.
+func New(ctx context.Context, opts Options) (*Kernel, error) {
+	if len(opts.WorkerCommand) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("start go kernel: find own executable: %w", err)
+		}
+		opts.WorkerCommand = []string{exe, WorkerSubcommand}
+	}
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	log := zerolog.Ctx(ctx)
+	if opts.Logger != nil {
+		log = opts.Logger
+	}
+	k := &Kernel{opts: opts, log: *log, closing: make(chan struct{})}
+	p, err := k.start(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start go kernel: %w", err)
+	}
+	k.proc = p
+	return k, nil
+}
+
+// workerProc is one running worker process.
+type workerProc struct {
+	cmd      *exec.Cmd
+	requests *os.File
+	out      *messageWriter
+	msgs     chan message  // closed when the worker's message stream ends
+	exited   chan struct{} // closed once the process has been reaped
+	waitErr  error
+	tail     *tailBuffer
+	children map[int]bool // shell process groups alive in the worker
+}
+
+func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create request pipe: %w", err)
+	}
+	msgR, msgW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, fmt.Errorf("create message pipe: %w", err)
+	}
+	argv := k.opts.WorkerCommand
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = k.opts.Dir
+	cmd.Env = append(append([]string(nil), k.opts.Env...), WorkerEnv+"=1")
+	cmd.ExtraFiles = []*os.File{reqR, msgW} // fds 3 and 4
+	tail := &tailBuffer{max: 64 << 10}
+	cmd.Stdout = tail
+	cmd.Stderr = tail
+	cmd.SysProcAttr = workerProcAttr()
+	err = cmd.Start()
+	reqR.Close()
+	msgW.Close()
+	if err != nil {
+		reqW.Close()
+		msgR.Close()
+		return nil, fmt.Errorf("run worker %q: %w", argv[0], err)
+	}
+	p := &workerProc{
+		cmd:      cmd,
+		requests: reqW,
+		out:      newMessageWriter(reqW),
+		msgs:     make(chan message, 64),
+		exited:   make(chan struct{}),
+		tail:     tail,
+		children: map[int]bool{},
+	}
+	go func() {
+		dec := json.NewDecoder(msgR)
+		for {
+			var m message
+			if err := dec.Decode(&m); err != nil {
+				break
+			}
+			p.msgs <- m
+		}
+		msgR.Close()
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+		close(p.msgs)
+	}()
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
+	select {
+	case m, ok := <-p.msgs:
+		if ok && m.Type == msgReady {
+			k.log.Debug().Int("pid", cmd.Process.Pid).Msg("go kernel worker ready")
+			return p, nil
+		}
+		p.kill()
+		return nil, fmt.Errorf("%w: worker did not start: %s", kernel.ErrDead, p.diagnosis())
+	case <-timer.C:
+		p.kill()
+		return nil, fmt.Errorf("%w: worker not ready after %s", kernel.ErrDead, startTimeout)
+	case <-ctx.Done():
+		p.kill()
+		return nil, ctx.Err()
+	}
+}
+
+// kill ends the worker and every shell process group it reported, and
+// waits for the worker to be reaped.
+func (p *workerProc) kill() {
+	for pid := range p.children {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	_ = p.cmd.Process.Kill()
+	p.requests.Close()
+	// msgs is closed after the process is reaped; draining it also frees a
+	// reader blocked on a full channel.
+	for range p.msgs {
+	}
+}
+
+// diagnosis describes why a worker ended, from its exit status and the last
+// lines it wrote (a goroutine panic's message, say).
+func (p *workerProc) diagnosis() string {
+	select {
+	case <-p.exited:
+	case <-time.After(closeTimeout):
+	}
+	why := "worker exited"
+	if p.waitErr != nil {
+		why = "worker " + p.waitErr.Error()
+	}
+	t := p.tail.String()
+	// A Go crash dump starts at its "panic:" or "fatal error:" line.
+	for _, marker := range []string{"\npanic: ", "\nfatal error: "} {
+		if i := strings.Index("\n"+t, marker); i >= 0 {
+			t = t[i:]
+			break
+		}
+	}
+	if t = strings.TrimSpace(t); t != "" {
+		why += ": " + firstLines(t, 4)
+	}
+	return why
+}
+
+// Execute runs one cell; see kernel.Kernel.
+func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return fmt.Errorf("execute cell %d: %w: kernel closed", cell.Index, kernel.ErrDead)
+	}
+	if k.dead != nil {
+		return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
+	}
+	log := k.log.With().Int("cell", cell.Index).Str("cell_id", cell.ID).Logger()
+	p := k.proc
+	if err := p.out.send(message{Type: msgExec, Cell: &cell}); err != nil {
+		return k.died(cell, host, p)
+	}
+	ctxDone := ctx.Done()
+	var grace <-chan time.Time
+	for {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				return k.died(cell, host, p)
+			}
+			switch m.Type {
+			case msgOutput:
+				if m.Output != nil {
+					host.Output(*m.Output)
+				}
+			case msgEffect:
+				if m.Effect != nil {
+					host.Effect(*m.Effect)
+				}
+			case msgSecret:
+				reply := message{Type: msgSecret, Name: m.Name}
+				v, err := host.Secret(m.Name)
+				if err != nil {
+					reply.Err = err.Error()
+				} else {
+					reply.Value = v
+				}
+				_ = p.out.send(reply)
+			case msgChild:
+				p.children[m.PID] = true
+			case msgChildDone:
+				delete(p.children, m.PID)
+			case msgDone:
+				return doneError(ctx, cell, m.Done)
+			}
+		case <-k.closing:
+			p.kill()
+			k.dead = fmt.Errorf("%w: kernel closed", kernel.ErrDead)
+			return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
+		case <-ctxDone:
+			log.Debug().Msg("interrupting cell")
+			ctxDone = nil
+			_ = p.out.send(message{Type: msgInterrupt})
+			grace = time.After(interruptGrace)
+		case <-grace:
+			log.Warn().Msg("worker did not stop the cell in time; restarting it")
+			p.kill()
+			np, err := k.start(context.WithoutCancel(ctx))
+			if err != nil {
+				k.dead = fmt.Errorf("%w: restart after an interrupt failed: %w", kernel.ErrDead, err)
+				return fmt.Errorf("execute cell %d: %w (%w)", cell.Index, ctx.Err(), k.dead)
+			}
+			k.proc = np
+			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stderr", Text: "ocs: the Go kernel did not stop in time and was restarted; earlier cells' state is lost\n"})
+			return fmt.Errorf("execute cell %d: %w (the kernel was restarted and lost its state)", cell.Index, ctx.Err())
+		}
+	}
+}
+
+// WorkerPID returns the process id of the current worker, for diagnostics.
+func (k *Kernel) WorkerPID() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.proc == nil {
+		return 0
+	}
+	return k.proc.cmd.Process.Pid
+}
+
+// died records that the worker is gone and reports it.
+func (k *Kernel) died(cell kernel.Cell, host kernel.Host, p *workerProc) error {
+	p.kill()
+	why := p.diagnosis()
+	k.dead = fmt.Errorf("%w: %s", kernel.ErrDead, why)
+	k.log.Error().Int("cell", cell.Index).Str("reason", why).Msg("go kernel worker died")
+	host.Output(kernel.Output{Kind: kernel.Error, EName: "KernelDied", EValue: why, Traceback: []string{"KernelDied: " + why}})
+	return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
+}
+
+func doneError(ctx context.Context, cell kernel.Cell, d *doneReport) error {
+	if d == nil {
+		return fmt.Errorf("execute cell %d: %w: malformed report", cell.Index, kernel.ErrDead)
+	}
+	switch d.Status {
+	case statusOK:
+		return nil
+	case statusCanceled:
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("execute cell %d: %w", cell.Index, err)
+		}
+		return &kernel.CellError{EName: d.EName, EValue: d.EValue}
+	}
+	if d.Divergence != nil {
+		return d.Divergence
+	}
+	return &kernel.CellError{EName: d.EName, EValue: d.EValue}
+}
+
+// Close stops the worker: it exits when its request stream ends; one that
+// does not is killed.
+func (k *Kernel) Close() error {
+	k.closeOnce.Do(func() { close(k.closing) })
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return nil
+	}
+	k.closed = true
+	p := k.proc
+	if p == nil {
+		return nil
+	}
+	p.requests.Close()
+	timeout := time.After(closeTimeout)
+wait:
+	for {
+		select {
+		case _, ok := <-p.msgs:
+			if !ok {
+				break wait
+			}
+		case <-timeout:
+			break wait
+		}
+	}
+	p.kill()
+	return nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+var _ io.Writer = (*tailBuffer)(nil)
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, " | ")
+}
