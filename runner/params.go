@@ -83,7 +83,7 @@ func (r *Run) injectParams() error {
 		fmt.Fprintf(&real, "%s = %s\n", name, lit)
 		if IsSecretName(name) {
 			r.mask.add(raw)
-			fmt.Fprintf(&shown, "%s = %s // masked: give it again to rerun\n", name, Mask)
+			fmt.Fprintf(&shown, "%s = %q // masked: give it again to rerun\n", name, Mask)
 			r.params[name] = Mask
 			continue
 		}

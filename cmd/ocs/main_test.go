@@ -10,15 +10,20 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"ocs/kernel/gokernel"
 	"ocs/kernel/kerneltest"
 	"ocs/kernel/vcp"
 )
 
 // TestMain lets the test binary be the ocs binary: for testscript's "ocs"
 // command, and for node processes, which the VCP manager starts by
-// re-executing os.Executable() with the hidden node subcommand.
+// re-executing os.Executable() with the hidden node subcommand, and for
+// Go kernel workers, started the same way.
 func TestMain(m *testing.M) {
-	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && os.Args[1] == vcp.NodeSubcommand {
+	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && (os.Args[1] == vcp.NodeSubcommand || os.Args[1] == gokernel.WorkerSubcommand) {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if os.Getenv("OCS_TEST_MAIN") == "1" { // the whole ocs, for tests that signal it
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Setenv("OCS_TEST_AS_OCS", "1")
@@ -54,6 +59,24 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(config, "catalog.yaml"), []byte("sources: []\n"), 0o644)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// referee FILE... checks files with Jupyter's own nbformat.
+			"referee": func(ts *testscript.TestScript, neg bool, args []string) {
+				files := make([]string, len(args))
+				for i, a := range args {
+					files[i] = ts.MkAbs(a)
+				}
+				verdicts, err := kerneltest.Check(files...)
+				if errors.Is(err, kerneltest.ErrNoReferee) && os.Getenv("CI") != "true" {
+					ts.Logf("not checked: %v", err) // a failure under CI=true
+					return
+				}
+				ts.Check(err)
+				for file, v := range verdicts {
+					if v.Valid == neg {
+						ts.Fatalf("%s: nbformat valid=%v: %s", file, v.Valid, v.Error)
+					}
+				}
+			},
 			// exits CODE PROG ARGS... runs PROG and checks its exit code.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {

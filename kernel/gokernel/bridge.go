@@ -164,10 +164,12 @@ func (w *worker) runShell(ctx context.Context, shell, command string, capture bo
 		return 0, nil, fmt.Errorf("start %s: %w", shell, err)
 	}
 	pid := cmd.Process.Pid
+	w.trackGroup(pid, true)
 	_ = w.emit.send(message{Type: msgChild, PID: pid})
 	err := cmd.Wait()
 	// The group may outlive the shell (a pipeline member still running).
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	w.trackGroup(pid, false)
 	_ = w.emit.send(message{Type: msgChildDone, PID: pid})
 	if ctx.Err() != nil {
 		return 0, nil, ctx.Err()

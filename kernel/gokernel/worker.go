@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path"
 	"reflect"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -54,7 +56,39 @@ func ServeWorker(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve worker: %w", err)
 	}
+	w.exitWithSupervisor()
 	return w.serve(ctx, in)
+}
+
+// exitWithSupervisor ends the worker when its supervisor dies (the
+// SIGTERM of Pdeathsig), after killing the process groups of running shell
+// commands, so that no `sleep 1000` outlives a killed ocs.
+func (w *worker) exitWithSupervisor() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		w.mu.Lock()
+		for pgid := range w.groups {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		w.mu.Unlock()
+		// Interpreted code may be stuck in a native call: end at once.
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}()
+}
+
+func (w *worker) trackGroup(pgid int, running bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.groups == nil {
+		w.groups = map[int]bool{}
+	}
+	if running {
+		w.groups[pgid] = true
+	} else {
+		delete(w.groups, pgid)
+	}
 }
 
 // worker is the process-wide state of a worker: one interpreter, the
@@ -72,6 +106,7 @@ type worker struct {
 	mu      sync.Mutex
 	cur     *cellRun
 	secrets []string
+	groups  map[int]bool // process groups of running shell commands
 }
 
 // cellRun is the state of the running cell.

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,16 +22,15 @@ type Verdict struct {
 	RelayoutEqual bool   `json:"relayout_equal"`
 }
 
-// Referee asks Debian's python3-nbformat (through testdata/nbcheck.py)
-// about each file. Without it the test skips, and fails under CI=true.
-func Referee(t testing.TB, files ...string) map[string]Verdict {
-	t.Helper()
+// ErrNoReferee means Debian's python3-nbformat is not installed.
+var ErrNoReferee = errors.New("python3-nbformat is not installed")
+
+// Check asks Debian's python3-nbformat (through testdata/nbcheck.py) about
+// each file.
+func Check(files ...string) (map[string]Verdict, error) {
 	const python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import nbformat").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-nbformat is required in CI: %v", err)
-		}
-		t.Skipf("python3-nbformat not installed: %v", err)
+		return nil, fmt.Errorf("%w: %v", ErrNoReferee, err)
 	}
 	_, self, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(self), "..", "..", "testdata", "nbcheck.py")
@@ -37,7 +38,7 @@ func Referee(t testing.TB, files ...string) map[string]Verdict {
 	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("nbcheck: %v", err)
+		return nil, fmt.Errorf("nbcheck: %w", err)
 	}
 	res := map[string]Verdict{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -45,12 +46,26 @@ func Referee(t testing.TB, files ...string) map[string]Verdict {
 	for sc.Scan() {
 		var v Verdict
 		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("nbcheck output %q: %v", sc.Text(), err)
+			return nil, fmt.Errorf("nbcheck output %q: %w", sc.Text(), err)
 		}
 		res[v.File] = v
 	}
 	if len(res) != len(files) {
-		t.Fatalf("nbcheck answered for %d of %d files", len(res), len(files))
+		return nil, fmt.Errorf("nbcheck answered for %d of %d files", len(res), len(files))
+	}
+	return res, nil
+}
+
+// Referee is Check for tests: without python3-nbformat the test skips, and
+// fails under CI=true.
+func Referee(t testing.TB, files ...string) map[string]Verdict {
+	t.Helper()
+	res, err := Check(files...)
+	if errors.Is(err, ErrNoReferee) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return res
 }

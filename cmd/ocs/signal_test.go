@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"ocs/kernel/kerneltest"
+	"ocs/notebook"
+	"ocs/runner"
+)
+
+const slowNotebook = `{
+ "cells": [
+  {"cell_type": "code", "execution_count": null, "id": "first", "metadata": {}, "outputs": [], "source": ["!echo first done"]},
+  {"cell_type": "code", "execution_count": null, "id": "slow", "metadata": {}, "outputs": [],
+   "source": ["!echo started; sleep 60.0427; echo never"]},
+  {"cell_type": "code", "execution_count": null, "id": "last", "metadata": {}, "outputs": [], "source": ["!echo last"]}
+ ],
+ "metadata": {"kernelspec": {"display_name": "Go (ocs)", "language": "go", "name": "ocs-go"}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+`
+
+// startSlowRun starts ocs (this test binary) on a notebook whose second
+// cell runs for a minute, and waits until the record on disk shows that
+// cell running with its first output saved.
+func startSlowRun(t *testing.T) (*exec.Cmd, string) {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "slow.ipynb")
+	if err := os.WriteFile(src, []byte(slowNotebook), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, "rec.ipynb")
+	cmd := exec.Command(os.Args[0], "run", src, "-o", record)
+	cmd.Env = append(os.Environ(), "OCS_TEST_MAIN=1", "OCS_TEST_AS_OCS=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if nb, err := notebook.ReadFile(record); err == nil {
+			c := nb.Cells[1]
+			meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
+			if meta["status"] == "running" && len(c.Outputs) > 0 && strings.Contains(c.Outputs[0].Text.String(), "started") {
+				return cmd, record
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the slow cell never showed as running with its output saved")
+	return nil, ""
+}
+
+func exitCodeOf(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatal("ocs did not exit within 10 s")
+		return -1
+	}
+}
+
+func cellStatuses(t *testing.T, record string) []string {
+	t.Helper()
+	kerneltest.RequireValid(t, record)
+	nb, err := notebook.ReadFile(record)
+	if err != nil {
+		t.Fatalf("record unreadable: %v", err)
+	}
+	var s []string
+	for _, row := range runner.Summarize(nb) {
+		s = append(s, string(row.Status))
+	}
+	return s
+}
+
+func TestSIGINTInterruptsTheCellAndSaves(t *testing.T) {
+	cmd, record := startSlowRun(t)
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCodeOf(t, cmd); code != exitInterrupted {
+		t.Fatalf("exit code %d, want 130", code)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %v to stop after SIGINT", took)
+	}
+	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,interrupted,pending" {
+		t.Fatalf("statuses %s", got)
+	}
+}
+
+func TestSecondSIGINTExitsAtOnce(t *testing.T) {
+	cmd, record := startSlowRun(t)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCodeOf(t, cmd); code != exitInterrupted {
+		t.Fatalf("exit code %d, want 130", code)
+	}
+	if got := cellStatuses(t, record); got[1] != "interrupted" {
+		t.Fatalf("statuses %v", got)
+	}
+}
+
+func TestKill9LeavesAValidRecord(t *testing.T) {
+	cmd, record := startSlowRun(t)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = exitCodeOf(t, cmd)
+	got := cellStatuses(t, record)
+	if strings.Join(got, ",") != "completed,running,pending" {
+		t.Fatalf("statuses %v", got)
+	}
+	nb, _ := notebook.ReadFile(record)
+	if !strings.Contains(nb.Cells[0].Outputs[0].Text.String(), "first done") || !strings.Contains(nb.Cells[1].Outputs[0].Text.String(), "started") {
+		t.Fatal("saved outputs lost")
+	}
+	// The cell's shell command dies with ocs rather than linger.
+	for i := 0; i < 100 && len(processesRunning("sleep 60.0427")) > 0; i++ {
+		time.Sleep(30 * time.Millisecond)
+	}
+	if left := processesRunning("sleep 60.0427"); len(left) > 0 {
+		t.Fatalf("shell command outlived the killed ocs: pids %v", left)
+	}
+}
+
+// processesRunning returns the pids whose command line is cmdline.
+func processesRunning(cmdline string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.ReplaceAll(strings.TrimRight(string(data), "\x00"), "\x00", " ") == cmdline {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
