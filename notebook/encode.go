@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -45,11 +45,16 @@ func (e *encoder) byte(c byte) {
 	}
 }
 
+// indents is a newline followed by spaces, sliced to the depth needed.
+var indents = "\n" + strings.Repeat(" ", 64)
+
 func (e *encoder) newline(depth int) {
-	e.byte('\n')
-	for i := 0; i < depth; i++ {
-		e.byte(' ')
+	if depth < len(indents) {
+		e.raw(indents[:depth+1])
+		return
 	}
+	e.byte('\n')
+	e.raw(strings.Repeat(" ", depth))
 }
 
 // member is one key of an object being written.
@@ -64,7 +69,7 @@ func (e *encoder) object(members []member, depth int) {
 		e.raw("{}")
 		return
 	}
-	sort.Slice(members, func(i, j int) bool { return members[i].key < members[j].key })
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.key, b.key) })
 	e.byte('{')
 	for i, m := range members {
 		if i > 0 {

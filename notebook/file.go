@@ -214,7 +214,15 @@ func (o *Output) members() any {
 // directory, synced, then renamed over path. A reader (or a crash) sees the
 // old file or the new one, never a part.
 func (nb *Notebook) WriteFile(path string) error {
-	return writeAtomic(path, nb.Encode)
+	return writeAtomic(path, nb.Encode, true)
+}
+
+// Checkpoint writes nb to path atomically like WriteFile, without waiting
+// for the disk: the file survives the process being killed at any moment,
+// not the machine losing power. For the frequent saves of a running build,
+// where an fsync would cost more than the save.
+func (nb *Notebook) Checkpoint(path string) error {
+	return writeAtomic(path, nb.Encode, false)
 }
 
 // WriteBytes writes data to path atomically, like WriteFile.
@@ -222,10 +230,10 @@ func WriteBytes(path string, data []byte) error {
 	return writeAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	})
+	}, true)
 }
 
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
+func writeAtomic(path string, write func(io.Writer) error, durable bool) (err error) {
 	dir := filepath.Dir(path)
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
@@ -247,8 +255,10 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	if err := tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("write notebook %q: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write notebook %q: %w", path, err)
+	if durable {
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("write notebook %q: %w", path, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write notebook %q: %w", path, err)

@@ -14,6 +14,16 @@ import (
 // for it cannot be used (exit code 2), as opposed to a failed run.
 var ErrInput = errors.New("invalid input")
 
+// inputError marks err as bad input without changing its message.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string   { return e.err.Error() }
+func (e *inputError) Unwrap() []error { return []error{e.err, ErrInput} }
+
+func invalid(format string, args ...any) error {
+	return &inputError{fmt.Errorf(format, args...)}
+}
+
 // Params returns the parameters the notebook declares in its first cell
 // tagged "parameters", and that cell's index (-1 when there is none).
 func Params(nb *notebook.Notebook) ([]templates.Param, int, error) {
@@ -23,7 +33,7 @@ func Params(nb *notebook.Notebook) ([]templates.Param, int, error) {
 		}
 		params, err := templates.ParseParams(c.Source.String())
 		if err != nil {
-			return nil, i, fmt.Errorf("parameters cell (cells[%d]) %w: %w", i, err, ErrInput)
+			return nil, i, invalid("parameters cell (cells[%d]) %w", i, err)
 		}
 		return params, i, nil
 	}
@@ -52,7 +62,7 @@ func (r *Run) injectParams() error {
 		return err
 	}
 	if at < 0 {
-		return fmt.Errorf("parameters given, but the notebook has no cell tagged %q: %w", TagParameters, ErrInput)
+		return invalid("parameters given, but the notebook has no cell tagged %q", TagParameters)
 	}
 	byName := map[string]templates.Param{}
 	for _, p := range declared {
@@ -65,7 +75,7 @@ func (r *Run) injectParams() error {
 			for _, p := range declared {
 				known = append(known, p.Name)
 			}
-			return fmt.Errorf("unknown parameter %q (the template declares: %s): %w", name, strings.Join(known, ", "), ErrInput)
+			return invalid("unknown parameter %q (the template declares: %s)", name, strings.Join(known, ", "))
 		}
 		names = append(names, name)
 	}
@@ -78,7 +88,7 @@ func (r *Run) injectParams() error {
 		raw := r.opts.Params[name]
 		lit, err := byName[name].Value(raw)
 		if err != nil {
-			return fmt.Errorf("%w: %w", err, ErrInput)
+			return &inputError{err}
 		}
 		fmt.Fprintf(&real, "%s = %s\n", name, lit)
 		if IsSecretName(name) {

@@ -256,7 +256,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.setRunMetadata(res.Status, res)
-	if err := r.saveLocked(); err != nil {
+	if err := r.saveDurableLocked(); err != nil {
 		return res, err
 	}
 	r.log.Info().Str("status", string(res.Status)).Dur("took", time.Since(r.start)).Msg("run finished")
@@ -482,10 +482,9 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		"iopub.execute_input": jupyterTime(start),
 	}
 	c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Running), "start_time": start.Format(time.RFC3339Nano)}
-	if err := r.saveLocked(); err != nil {
-		r.mu.Unlock()
-		return Failed, err
-	}
+	// A quick cell is saved once, when it ends; a long one shows as
+	// running on disk within the save interval.
+	host.saveSoon()
 	r.mu.Unlock()
 	if r.opts.Observer != nil {
 		r.opts.Observer.CellStarted(info)
@@ -625,14 +624,27 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 	r.nb.Metadata[notebook.OCSKey] = meta
 }
 
+// saveLocked checkpoints the record: atomically, so a kill at any moment
+// leaves a whole file, but without an fsync, which would cost more than the
+// save itself after every cell.
 func (r *Run) saveLocked() error {
+	return r.save(r.nb.Checkpoint)
+}
+
+// saveDurableLocked writes the record and waits for the disk: at the end of
+// a run.
+func (r *Run) saveDurableLocked() error {
+	return r.save(r.nb.WriteFile)
+}
+
+func (r *Run) save(write func(string) error) error {
 	if r.aborted {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(r.opts.Record), 0o755); err != nil {
 		return fmt.Errorf("save record: %w", err)
 	}
-	if err := r.nb.WriteFile(r.opts.Record); err != nil {
+	if err := write(r.opts.Record); err != nil {
 		return fmt.Errorf("save record: %w", err)
 	}
 	r.lastSave = time.Now()
@@ -652,7 +664,7 @@ func (r *Run) Abort() error {
 		}
 	}
 	r.setRunMetadata(Interrupted, Result{FailedCell: -1})
-	err := r.saveLocked()
+	err := r.saveDurableLocked()
 	r.aborted = true
 	return err
 }

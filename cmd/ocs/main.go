@@ -83,6 +83,7 @@ writes every output into a build record: a copy of the notebook.`,
 		newStripCmd(),
 		newStatusCmd(),
 		newRunCmd(),
+		newCheckCmd(),
 		newCatalogCmd(),
 		newKernelWorkerCmd(),
 	)

@@ -300,11 +300,21 @@ func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	return done
 }
 
-// execute rewrites, checks and evaluates the cell.
-func (w *worker) execute(ctx context.Context, run *cellRun) error {
-	segs, err := rewriteCell(run.cell.Source)
+// Check reports what is wrong with a cell that can be found without
+// running it: unknown or malformed magics and shell lines, and Go syntax
+// errors, at the cell's own line numbers. Type errors depend on the
+// session the earlier cells build, so only running the cells finds those.
+func Check(src string) error {
+	_, _, err := planCell(src)
+	return err
+}
+
+// planCell rewrites a cell into segments and splits their Go code into
+// chunks, checking the syntax of all of them before any runs.
+func planCell(src string) ([]segment, [][]chunk, error) {
+	segs, err := rewriteCell(src)
 	if err != nil {
-		return &compileError{msg: err.Error()}
+		return nil, nil, &compileError{msg: err.Error()}
 	}
 	plans := make([][]chunk, len(segs))
 	for i, s := range segs {
@@ -314,9 +324,36 @@ func (w *worker) execute(ctx context.Context, run *cellRun) error {
 		plans[i] = splitChunks(s.Go)
 		for _, c := range plans[i] {
 			if err := c.checkSyntax(); err != nil {
-				return &compileError{msg: cellPositions(syntaxMessage(err), 0)}
+				return nil, nil, &compileError{msg: clampLine(cellPositions(syntaxMessage(err), 0), src)}
 			}
 		}
+	}
+	return segs, plans, nil
+}
+
+var linePrefix = regexp.MustCompile(`^line (\d+):\d+: `)
+
+// clampLine moves an error found past the cell's last line (an unclosed
+// bracket is reported where the parser's wrapper closes) to the end of the
+// cell's last line.
+func clampLine(msg, src string) string {
+	last := strings.Count(strings.TrimRight(src, "\n"), "\n") + 1
+	m := linePrefix.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	if n, _ := strconv.Atoi(m[1]); n <= last {
+		return msg
+	}
+	lines := strings.Split(strings.TrimRight(src, "\n"), "\n")
+	return fmt.Sprintf("line %d:%d: %s (at the end of the cell)", last, len(lines[last-1])+1, msg[len(m[0]):])
+}
+
+// execute rewrites, checks and evaluates the cell.
+func (w *worker) execute(ctx context.Context, run *cellRun) error {
+	segs, plans, err := planCell(run.cell.Source)
+	if err != nil {
+		return err
 	}
 	for i, s := range segs {
 		if s.RunPath != "" {
