@@ -44,6 +44,11 @@ type Cell struct {
 	// Journal holds the effects this cell made in an earlier run, in order.
 	// Only used in Replay mode.
 	Journal []Effect
+	// Mask lists values (secrets the runner knows, such as secret-looking
+	// parameters) that the kernel replaces with "********" in everything it
+	// reports, effects included, so that a replayed call compares equal to
+	// its journal entry, which was masked the same way.
+	Mask []string
 }
 
 // Mode selects how a kernel treats the side effects of a cell.

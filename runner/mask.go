@@ -45,6 +45,13 @@ func (m *masker) add(secret string) {
 	m.replacer = strings.NewReplacer(pairs...)
 }
 
+// values returns the secrets known so far.
+func (m *masker) values() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return append([]string(nil), m.secrets...)
+}
+
 func (m *masker) mask(s string) string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -45,10 +45,12 @@ func Params(nb *notebook.Notebook) ([]templates.Param, int, error) {
 // earlier run injected. Values of secret-looking names are masked in the
 // record's copy of the cell; the kernel gets the real ones.
 func (r *Run) injectParams() error {
-	// Remove what an earlier run injected.
+	// Remove what an earlier run injected, keeping its id for the new cell.
 	kept := r.nb.Cells[:0]
+	oldID := ""
 	for _, c := range r.nb.Cells {
 		if c.Type == notebook.Code && c.HasTag(notebook.InjectedTag) {
+			oldID = c.ID
 			continue
 		}
 		kept = append(kept, c)
@@ -101,6 +103,7 @@ func (r *Run) injectParams() error {
 		r.params[name] = raw
 	}
 	cell := notebook.NewCell(notebook.Code, shown.String())
+	cell.ID = oldID
 	cell.Metadata["tags"] = []any{notebook.InjectedTag}
 	r.kernelSource[cell] = real.String()
 	cells := append([]*notebook.Cell{}, r.nb.Cells[:at+1]...)

@@ -103,6 +103,9 @@ type Options struct {
 	Observer     Observer
 	// Version of ocs, for the record.
 	Version string
+	// Cells, when set, are the cells (notebook indices) a partial run must
+	// execute; see New and Continue.
+	Cells []int
 }
 
 // Result is the outcome of a run.
@@ -134,22 +137,41 @@ type Run struct {
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
 	kernelSource map[*notebook.Cell]string
+
+	plan      []step // what happens to each cell, by index
+	kind      string // "run", "resume", or the selection of a partial run
+	firstLive int    // execution counts start after the record's highest
+	runIndex  int    // this run's entry in metadata.ocs.runs
 }
+
+// step is what a run does with one cell.
+type step int
+
+const (
+	stepNone   step = iota // not a code cell, skipped, or left as it is
+	stepLive               // run for real
+	stepReplay             // run from the record's journal, outputs kept
+)
 
 // New prepares a run of nb: it checks the notebook's language, injects
 // parameters, clears old outputs and writes nothing yet.
 func New(nb *notebook.Notebook, opts Options) (*Run, error) {
-	if err := checkLanguage(nb); err != nil {
+	r, err := newRun(nb, opts)
+	if err != nil {
 		return nil, err
 	}
-	if opts.SaveInterval == 0 {
-		opts.SaveInterval = 2 * time.Second
-	}
-	r := &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}}
 	if err := r.injectParams(); err != nil {
 		return nil, err
 	}
-	for _, c := range nb.Cells {
+	last := len(nb.Cells) - 1
+	if len(opts.Cells) > 0 {
+		if last, err = r.lastSelected(opts.Cells); err != nil {
+			return nil, err
+		}
+		r.kind = "cells " + formatCells(opts.Cells)
+	}
+	r.plan = make([]step, len(nb.Cells))
+	for i, c := range nb.Cells {
 		if c.Type != notebook.Code {
 			continue
 		}
@@ -157,11 +179,26 @@ func New(nb *notebook.Notebook, opts Options) (*Run, error) {
 		c.ExecutionCount = nil
 		delete(c.Metadata, notebook.ExecutionKey)
 		c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Pending)}
-		if r.skipped(c) {
+		switch {
+		case r.skipped(c):
 			c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Skipped)}
+		case i <= last:
+			// A template has no journal: the cells before a selection run live.
+			r.plan[i] = stepLive
 		}
 	}
+	delete(nb.Metadata, notebook.OCSKey) // a record given as a template starts anew
 	return r, nil
+}
+
+func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
+	if err := checkLanguage(nb); err != nil {
+		return nil, err
+	}
+	if opts.SaveInterval == 0 {
+		opts.SaveInterval = 2 * time.Second
+	}
+	return &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1}, nil
 }
 
 // checkLanguage refuses notebooks for kernels this build cannot run.
@@ -223,13 +260,23 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	total, ordinal := r.countRunnable(), 0
 	r.log.Info().Str("record", r.opts.Record).Int("cells", len(r.nb.Cells)).Int("code_cells", total).Msg("run started")
-	count := 0
+	count := r.firstLive
 	for i, c := range r.nb.Cells {
-		if c.Type != notebook.Code || r.skipped(c) {
+		if r.plan[i] == stepNone {
 			continue
 		}
 		if ctx.Err() != nil {
 			break
+		}
+		if r.plan[i] == stepReplay {
+			if err := r.replayCell(ctx, c, i); err != nil {
+				res.Status, res.FailedCell, res.Err = Failed, i, err
+				if ctx.Err() != nil {
+					res.Status = statusFor(context.Cause(ctx))
+				}
+				break
+			}
+			continue
 		}
 		ordinal++
 		count++
@@ -284,8 +331,8 @@ func statusFor(cause error) Status {
 
 func (r *Run) countRunnable() int {
 	n := 0
-	for _, c := range r.nb.Cells {
-		if c.Type == notebook.Code && !r.skipped(c) {
+	for _, st := range r.plan {
+		if st == stepLive {
 			n++
 		}
 	}
@@ -495,7 +542,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 	if real, ok := r.kernelSource[c]; ok {
 		source = real
 	}
-	err := r.kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count}, host)
+	err := r.kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count, Mask: r.mask.values()}, host)
 	host.flush()
 
 	status := Completed
@@ -595,15 +642,49 @@ func jupyterTime(t time.Time) string {
 
 func (r *Run) setRunMetadata(status Status, res Result) {
 	end := time.Now().UTC()
-	meta := map[string]any{
-		"version":    r.opts.Version,
+	meta, _ := r.nb.Metadata[notebook.OCSKey].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	run := map[string]any{
+		"kind":       r.kind,
 		"status":     string(status),
 		"start_time": r.start.Format(time.RFC3339Nano),
-		"source":     jsonable(r.opts.Source),
+		"version":    r.opts.Version,
 	}
 	if status != Running {
-		meta["end_time"] = end.Format(time.RFC3339Nano)
-		meta["duration"] = end.Sub(r.start).Seconds()
+		run["end_time"] = end.Format(time.RFC3339Nano)
+		run["duration"] = end.Sub(r.start).Seconds()
+	}
+	if res.FailedCell >= 0 {
+		fc := map[string]any{"index": res.FailedCell, "id": r.nb.Cells[res.FailedCell].ID}
+		if res.Err != nil {
+			fc["error"] = r.mask.mask(res.Err.Error())
+		}
+		run["failed_cell"] = fc
+	}
+	runs, _ := meta["runs"].([]any)
+	if r.runIndex < 0 || r.runIndex >= len(runs) {
+		runs = append(runs, run)
+		r.runIndex = len(runs) - 1
+	} else {
+		runs[r.runIndex] = run
+	}
+	// The top level describes the record as the latest run left it; runs
+	// keeps the history (the first run, then each resume or partial rerun).
+	for k, v := range run {
+		meta[k] = v
+	}
+	if _, ok := run["failed_cell"]; !ok {
+		delete(meta, "failed_cell")
+	}
+	if status == Running {
+		delete(meta, "end_time")
+		delete(meta, "duration")
+	}
+	meta["runs"] = runs
+	if r.opts.Source != (Source{}) || meta["source"] == nil {
+		meta["source"] = jsonable(r.opts.Source)
 	}
 	if host, err := os.Hostname(); err == nil {
 		meta["host"] = host
@@ -613,13 +694,6 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 	}
 	if len(r.params) > 0 {
 		meta["parameters"] = r.params
-	}
-	if res.FailedCell >= 0 {
-		fc := map[string]any{"index": res.FailedCell, "id": r.nb.Cells[res.FailedCell].ID}
-		if res.Err != nil {
-			fc["error"] = r.mask.mask(res.Err.Error())
-		}
-		meta["failed_cell"] = fc
 	}
 	r.nb.Metadata[notebook.OCSKey] = meta
 }

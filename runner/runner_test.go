@@ -22,12 +22,15 @@ import (
 type scriptKernel struct {
 	sources []string // every source executed, in order
 	secret  string   // the last secret a cell asked for; $S in arguments
+	live    []string // every effect performed for real, in order
+	flaky   bool     // "flaky" fails while this is set
 }
 
 func (k *scriptKernel) Close() error { return nil }
 
 func (k *scriptKernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host) error {
 	k.sources = append(k.sources, cell.Source)
+	next := 0 // the journal entry a replayed effect must match
 	for _, line := range strings.Split(cell.Source, "\n") {
 		cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 		arg = strings.ReplaceAll(arg, "$S", k.secret)
@@ -60,7 +63,20 @@ func (k *scriptKernel) Execute(ctx context.Context, cell kernel.Cell, host kerne
 			host.Output(kernel.Output{Kind: kernel.Error, EName: "Boom", EValue: arg, Traceback: []string{"boom: " + arg}})
 			return &kernel.CellError{EName: "Boom", EValue: arg}
 		case "effect":
+			if cell.Mode == kernel.Replay {
+				if next >= len(cell.Journal) || cell.Journal[next].Args["command"] != arg {
+					return &kernel.DivergenceError{CellIndex: cell.Index, Call: "shell " + arg}
+				}
+				next++
+				continue
+			}
+			k.live = append(k.live, arg)
 			host.Effect(kernel.Effect{Op: "shell", Args: map[string]any{"command": arg}, Result: map[string]any{"exit": 0}})
+		case "flaky":
+			if k.flaky {
+				host.Output(kernel.Output{Kind: kernel.Error, EName: "Flaky", EValue: "not yet"})
+				return &kernel.CellError{EName: "Flaky", EValue: "not yet"}
+			}
 		case "block": // print, then wait to be cancelled
 			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stdout", Text: arg + "\n"})
 			<-ctx.Done()

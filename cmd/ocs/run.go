@@ -35,6 +35,9 @@ type runFlags struct {
 	quiet       bool
 	helpParams  bool
 	cwd         string
+	resume      bool
+	cells       string
+	from        string
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,6 +55,15 @@ Parameters: the cell tagged "parameters" declares defaults in Go
 (name := "value" // help). -p name=value and -f params.yaml inject a cell
 tagged "injected-parameters" after it; values are checked against the
 defaults' types. --help-params lists them.
+
+Resume and reruns: a build record keeps a journal of every side effect a
+cell made through ocs (shell commands, files written by magics, VCP
+operations, secret requests by name). ocs run RECORD --resume replays the
+cells before the failure from that journal (their variables come back, no
+command runs twice, no node is made twice) and runs the rest live, in the
+same record. --cells 12-15,18 and --from 12 do the same for chosen cells
+(numbers as ocs status prints them, or cell ids). Given a template instead
+of a record, the cells before the selection run live first.
 
 Secrets: cells ask for secrets by name (secret.Get("db_password")). Values
 come from --secret NAME (the environment variable NAME), --secrets FILE
@@ -84,6 +96,9 @@ Exit status:
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not stream cell output to the terminal")
 	fl.BoolVar(&f.helpParams, "help-params", false, "list the template's parameters and exit")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory of the cells (default: the notebook's folder)")
+	fl.BoolVar(&f.resume, "resume", false, "continue a failed or interrupted build record from its first unfinished cell")
+	fl.StringVar(&f.cells, "cells", "", "run just these cells (`LIST` like 12-15,18 or cell ids), replaying the ones before them")
+	fl.StringVar(&f.from, "from", "", "run from this `CELL` (number or id) to the end, replaying the ones before it")
 	return cmd
 }
 
@@ -105,18 +120,7 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	record := f.output
-	if record == "" {
-		name := strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
-		record = filepath.Join("builds", fmt.Sprintf("%s-%s.ipynb", name, time.Now().UTC().Format("20060102T150405Z")))
-	}
-	if abs, err := filepath.Abs(source); err == nil && sameFile(abs, record) {
-		return usageError{fmt.Errorf("the record %s would overwrite the template; choose another -o", record)}
-	}
-	absSource, _ := filepath.Abs(source)
-	run, err := runner.New(nb, runner.Options{
-		Record:      record,
-		Source:      runner.Source{Path: absSource},
+	opts := runner.Options{
 		Params:      params,
 		Secrets:     secrets,
 		CellTimeout: f.cellTimeout,
@@ -125,18 +129,60 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 		OutputCap:   f.outputCap,
 		Version:     version,
 		Observer:    newProgress(cmd, stderr, f.quiet),
-	})
+	}
+	absSource, _ := filepath.Abs(source)
+	workdir := filepath.Dir(absSource)
+	var run *runner.Run
+	switch {
+	case f.resume && (f.cells != "" || f.from != ""), f.cells != "" && f.from != "":
+		return usageError{fmt.Errorf("--resume, --cells and --from cannot be combined")}
+	case f.resume || (f.cells != "" || f.from != "") && runner.IsRecord(nb):
+		if !runner.IsRecord(nb) {
+			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", source)}
+		}
+		cont := runner.Continuation{Resume: f.resume}
+		if cont.Cells, cont.From, err = selection(nb, f); err != nil {
+			return err
+		}
+		opts.Record = source
+		if f.output != "" {
+			opts.Record = f.output
+		}
+		if src := runner.RecordSource(nb); src.Path != "" {
+			workdir = filepath.Dir(src.Path)
+		}
+		run, err = runner.Continue(nb, opts, cont)
+	default:
+		if f.cells != "" || f.from != "" {
+			// --from on a template runs it all: the cells before the
+			// selection must run live, and the rest are the selection.
+			if opts.Cells, _, err = selection(nb, f); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "ocs: %s is a template, not a build record: it has no journal to replay, so the cells before the selection run live first\n", source)
+		}
+		opts.Record = f.output
+		if opts.Record == "" {
+			name := strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
+			opts.Record = filepath.Join("builds", fmt.Sprintf("%s-%s.ipynb", name, time.Now().UTC().Format("20060102T150405Z")))
+		}
+		if sameFile(absSource, opts.Record) {
+			return usageError{fmt.Errorf("the record %s would overwrite the template; choose another -o", opts.Record)}
+		}
+		opts.Source = runner.Source{Path: absSource}
+		run, err = runner.New(nb, opts)
+	}
 	if err != nil {
 		if errors.Is(err, runner.ErrInput) {
 			return inputError{err}
 		}
 		return err
 	}
-	dir := f.cwd
-	if dir == "" {
-		dir = filepath.Dir(absSource)
+	record := opts.Record
+	if f.cwd != "" {
+		workdir = f.cwd
 	}
-	k, err := gokernel.New(ctx, gokernel.Options{Dir: dir})
+	k, err := gokernel.New(ctx, gokernel.Options{Dir: workdir})
 	if err != nil {
 		return err
 	}
@@ -181,6 +227,26 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 		return runError{code: exitCellFailed, err: fmt.Errorf("cell %d failed: %w", res.FailedCell, res.Err),
 			hint: fmt.Sprintf("the record %s has the outputs; ocs status %s shows every cell", record, record)}
 	}
+}
+
+// selection reads --cells or --from against nb.
+func selection(nb *notebook.Notebook, f *runFlags) (cells []int, from int, err error) {
+	switch {
+	case f.cells != "":
+		cells, err = runner.ParseCells(nb, f.cells)
+	case f.from != "":
+		var one []int
+		if one, err = runner.ParseCells(nb, f.from); err == nil {
+			if len(one) != 1 {
+				return nil, 0, usageError{fmt.Errorf("--from takes one cell, got %q", f.from)}
+			}
+			from = one[0]
+		}
+	}
+	if err != nil {
+		return nil, 0, inputError{err}
+	}
+	return cells, from, nil
 }
 
 // newProgress returns the terminal display, or nil when logs are JSON:

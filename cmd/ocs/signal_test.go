@@ -17,9 +17,10 @@ import (
 
 const slowNotebook = `{
  "cells": [
-  {"cell_type": "code", "execution_count": null, "id": "first", "metadata": {}, "outputs": [], "source": ["!echo first done"]},
+  {"cell_type": "code", "execution_count": null, "id": "params", "metadata": {"tags": ["parameters"]}, "outputs": [], "source": ["wait := \"60.0427\""]},
+  {"cell_type": "code", "execution_count": null, "id": "first", "metadata": {}, "outputs": [], "source": ["!echo first done | tee -a marks.txt"]},
   {"cell_type": "code", "execution_count": null, "id": "slow", "metadata": {}, "outputs": [],
-   "source": ["!echo started; sleep 60.0427; echo never"]},
+   "source": ["!echo started; sleep {wait}; echo never"]},
   {"cell_type": "code", "execution_count": null, "id": "last", "metadata": {}, "outputs": [], "source": ["!echo last"]}
  ],
  "metadata": {"kernelspec": {"display_name": "Go (ocs)", "language": "go", "name": "ocs-go"}},
@@ -48,7 +49,7 @@ func startSlowRun(t *testing.T) (*exec.Cmd, string) {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if nb, err := notebook.ReadFile(record); err == nil {
-			c := nb.Cells[1]
+			c := nb.Cells[2]
 			meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
 			if meta["status"] == "running" && len(c.Outputs) > 0 && strings.Contains(c.Outputs[0].Text.String(), "started") {
 				return cmd, record
@@ -106,8 +107,28 @@ func TestSIGINTInterruptsTheCellAndSaves(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("took %v to stop after SIGINT", took)
 	}
-	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,interrupted,pending" {
+	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,completed,interrupted,pending" {
 		t.Fatalf("statuses %s", got)
+	}
+	resumeAndFinish(t, record)
+}
+
+// resumeAndFinish resumes an interrupted record with the slow cell made
+// quick: it completes, and the first cell's command did not run again.
+func resumeAndFinish(t *testing.T, record string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "run", record, "--resume", "-p", "wait=0")
+	cmd.Env = append(os.Environ(), "OCS_TEST_MAIN=1", "OCS_TEST_AS_OCS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,completed,completed,completed,completed" {
+		t.Fatalf("statuses after resume %s (the injected parameters cell is new)", got)
+	}
+	marks, err := os.ReadFile(filepath.Join(filepath.Dir(record), "marks.txt"))
+	if err != nil || string(marks) != "first done\n" {
+		t.Fatalf("marks.txt = %q, %v: the replayed cell ran again", marks, err)
 	}
 }
 
@@ -118,9 +139,10 @@ func TestSecondSIGINTExitsAtOnce(t *testing.T) {
 	if code := exitCodeOf(t, cmd); code != exitInterrupted {
 		t.Fatalf("exit code %d, want 130", code)
 	}
-	if got := cellStatuses(t, record); got[1] != "interrupted" {
+	if got := cellStatuses(t, record); got[2] != "interrupted" {
 		t.Fatalf("statuses %v", got)
 	}
+	requireGone(t, "sleep 60.0427")
 }
 
 func TestKill9LeavesAValidRecord(t *testing.T) {
@@ -130,19 +152,26 @@ func TestKill9LeavesAValidRecord(t *testing.T) {
 	}
 	_ = exitCodeOf(t, cmd)
 	got := cellStatuses(t, record)
-	if strings.Join(got, ",") != "completed,running,pending" {
+	if strings.Join(got, ",") != "completed,completed,running,pending" {
 		t.Fatalf("statuses %v", got)
 	}
 	nb, _ := notebook.ReadFile(record)
-	if !strings.Contains(nb.Cells[0].Outputs[0].Text.String(), "first done") || !strings.Contains(nb.Cells[1].Outputs[0].Text.String(), "started") {
+	if !strings.Contains(nb.Cells[1].Outputs[0].Text.String(), "first done") || !strings.Contains(nb.Cells[2].Outputs[0].Text.String(), "started") {
 		t.Fatal("saved outputs lost")
 	}
-	// The cell's shell command dies with ocs rather than linger.
-	for i := 0; i < 100 && len(processesRunning("sleep 60.0427")) > 0; i++ {
+	requireGone(t, "sleep 60.0427")
+	resumeAndFinish(t, record)
+}
+
+// requireGone fails unless no process runs cmdline within 3 s: a cell's
+// shell command dies with ocs rather than linger.
+func requireGone(t *testing.T, cmdline string) {
+	t.Helper()
+	for i := 0; i < 100 && len(processesRunning(cmdline)) > 0; i++ {
 		time.Sleep(30 * time.Millisecond)
 	}
-	if left := processesRunning("sleep 60.0427"); len(left) > 0 {
-		t.Fatalf("shell command outlived the killed ocs: pids %v", left)
+	if left := processesRunning(cmdline); len(left) > 0 {
+		t.Fatalf("%q outlived ocs: pids %v", cmdline, left)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -73,6 +74,19 @@ func (w *worker) cellContext() (context.Context, *cellRun) {
 		panic(&cellFailure{EName: "BridgeError", EValue: "a shell command ran after its cell ended"})
 	}
 	return run.ctx, run
+}
+
+// addSecrets adds values to mask, longest first so that a secret holding
+// another is masked whole.
+func (w *worker) addSecrets(values ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, v := range values {
+		if v != "" && !slices.Contains(w.secrets, v) {
+			w.secrets = append(w.secrets, v)
+		}
+	}
+	slices.SortFunc(w.secrets, func(a, b string) int { return len(b) - len(a) })
 }
 
 func (w *worker) mask(s string) string {
@@ -281,9 +295,7 @@ func (w *worker) secret(name string) string {
 			return err
 		}
 		value, fetched = v, true
-		w.mu.Lock()
-		w.secrets = append(w.secrets, v)
-		w.mu.Unlock()
+		w.addSecrets(v)
 		return nil
 	}
 	_, err := run.gw.Do(ctx, "secret", map[string]any{"name": name}, func(ctx context.Context) (map[string]any, error) {
@@ -391,12 +403,19 @@ func (g *gateway) finish() error {
 	return &cellFailure{EName: "DivergenceError", EValue: d.Error(), Divergence: d}
 }
 
+// describeCall names a call for a person: a shell command as the command
+// line, anything else with its arguments as JSON.
 func describeCall(op string, args map[string]any) string {
-	raw, err := json.Marshal(args)
-	if err != nil {
+	if cmd, ok := args["command"].(string); ok && len(args) == 1 {
+		return fmt.Sprintf("%s %q", op, cmd)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(args); err != nil {
 		return op
 	}
-	return op + " " + string(raw)
+	return op + " " + strings.TrimSpace(b.String())
 }
 
 // sameJSON compares values as JSON: a journal read back from a record has

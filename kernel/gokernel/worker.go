@@ -68,14 +68,23 @@ func (w *worker) exitWithSupervisor() {
 	signal.Notify(sigs, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		w.mu.Lock()
-		for pgid := range w.groups {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}
-		w.mu.Unlock()
+		w.stopAll()
 		// Interpreted code may be stuck in a native call: end at once.
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}()
+}
+
+// stopAll cancels the running cell and kills the process groups of its
+// shell commands.
+func (w *worker) stopAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur != nil {
+		w.cur.cancel()
+	}
+	for pgid := range w.groups {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 }
 
 func (w *worker) trackGroup(pgid int, running bool) {
@@ -203,6 +212,9 @@ func (w *worker) serve(ctx context.Context, in io.Reader) error {
 				if !errors.Is(err, io.EOF) {
 					readErr <- fmt.Errorf("read request: %w", err)
 				}
+				// The supervisor is gone: nobody will read what the running
+				// cell produces, so stop it and its shell commands now.
+				w.stopAll()
 				return
 			}
 			switch m.Type {
@@ -263,6 +275,7 @@ func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	w.mu.Lock()
 	w.cur = run
 	w.mu.Unlock()
+	w.addSecrets(cell.Mask...)
 	uninstall := effects.Install(ctx, run.gw)
 	defer func() {
 		uninstall()
