@@ -124,35 +124,9 @@ func (e *encoder) value(v any, depth int) {
 	case []member:
 		e.object(v, depth)
 	case []any:
-		if len(v) == 0 {
-			e.raw("[]")
-			return
-		}
-		e.byte('[')
-		for i, x := range v {
-			if i > 0 {
-				e.byte(',')
-			}
-			e.newline(depth + 1)
-			e.value(x, depth+1)
-		}
-		e.newline(depth)
-		e.byte(']')
+		array(e, v, depth, func(x any) { e.value(x, depth+1) })
 	case []string:
-		if len(v) == 0 {
-			e.raw("[]")
-			return
-		}
-		e.byte('[')
-		for i, x := range v {
-			if i > 0 {
-				e.byte(',')
-			}
-			e.newline(depth + 1)
-			e.string(x)
-		}
-		e.newline(depth)
-		e.byte(']')
+		array(e, v, depth, e.string)
 	case Text:
 		if v.list {
 			e.value(v.parts, depth)
@@ -162,6 +136,25 @@ func (e *encoder) value(v any, depth int) {
 	default:
 		e.err = fmt.Errorf("cannot encode a value of type %T", v)
 	}
+}
+
+// array writes items one per line, as Python's json does with an indent;
+// []string has its own case so lines of text need no []any copy.
+func array[T any](e *encoder, items []T, depth int, item func(T)) {
+	if len(items) == 0 {
+		e.raw("[]")
+		return
+	}
+	e.byte('[')
+	for i, x := range items {
+		if i > 0 {
+			e.byte(',')
+		}
+		e.newline(depth + 1)
+		item(x)
+	}
+	e.newline(depth)
+	e.byte(']')
 }
 
 // number writes a literal as Python would after reading it: integers stay as
