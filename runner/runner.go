@@ -482,10 +482,11 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		"iopub.execute_input": jupyterTime(start),
 	}
 	c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Running), "start_time": start.Format(time.RFC3339Nano)}
-	if err := r.saveLocked(); err != nil {
-		r.mu.Unlock()
-		return Failed, err
-	}
+	// The record on disk shows this cell running once the save interval has
+	// passed since the last save, not at once: the save after the previous
+	// cell is moments old, and saving twice per cell made the record, not the
+	// cells, the cost of a notebook of short cells.
+	host.saveSoon()
 	r.mu.Unlock()
 	if r.opts.Observer != nil {
 		r.opts.Observer.CellStarted(info)
