@@ -529,3 +529,26 @@ func referee(t *testing.T, files []string) map[string]verdict {
 	}
 	return res
 }
+
+// TestEncodeDeepNesting checks indentation past the precomputed run of
+// spaces: nested single-key objects come out as encoding/json indents them
+// with one space.
+func TestEncodeDeepNesting(t *testing.T) {
+	var v any = "leaf"
+	for i := 0; i < 100; i++ {
+		v = map[string]any{"k": v}
+	}
+	var got bytes.Buffer
+	e := newEncoder(&got)
+	e.value(v, 0)
+	if err := e.flush(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("deeply nested encoding differs from encoding/json's:\n%s", got.String())
+	}
+}

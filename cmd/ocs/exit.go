@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ocs/kernel/vcp"
 	"ocs/notebook"
 )
 
@@ -67,10 +68,13 @@ func exitCode(err error) int {
 	var u usageError
 	var in inputError
 	var ec interface{ ExitCode() int }
+	var corrupt *vcp.CorruptStateError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, notebook.ErrInvalid):
+	// A damaged state file is bad input, like an invalid notebook: ocs
+	// names it and leaves it for a person to fix.
+	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, notebook.ErrInvalid), errors.As(err, &corrupt):
 		return exitUsage
 	case errors.As(err, &ec):
 		// An error that carries its own code, e.g. a remote command's status.

@@ -18,13 +18,17 @@ import (
 
 // TestMain lets the test binary be the ocs binary: for testscript's "ocs"
 // command, and for node processes, which the VCP manager starts by
-// re-executing os.Executable() with the hidden node subcommand, and for
-// Go kernel workers, started the same way.
+// re-executing os.Executable() with the hidden node subcommand, and for Go
+// kernel workers, started the same way.
+//
+// OCS_TEST_EXEC=ocs makes the test binary ocs for whatever arguments it gets:
+// the fault tests run it as a separate process, and the Go kernel's worker
+// (ocs kernel-worker, inheriting the variable) is then this binary too.
 func TestMain(m *testing.M) {
-	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && (os.Args[1] == vcp.NodeSubcommand || os.Args[1] == gokernel.WorkerSubcommand) {
+	if os.Getenv(execAsOCS) == "ocs" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	if os.Getenv("OCS_TEST_MAIN") == "1" { // the whole ocs, for tests that signal it
+	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && (os.Args[1] == vcp.NodeSubcommand || os.Args[1] == gokernel.WorkerSubcommand) {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Setenv("OCS_TEST_AS_OCS", "1")
@@ -32,6 +36,9 @@ func TestMain(m *testing.M) {
 		"ocs": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
+
+// execAsOCS is the environment variable that makes the test binary ocs.
+const execAsOCS = "OCS_TEST_EXEC"
 
 // TestScripts runs the CLI end to end: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {

@@ -41,7 +41,7 @@ func startSlowRun(t *testing.T) (*exec.Cmd, string) {
 	}
 	record := filepath.Join(dir, "rec.ipynb")
 	cmd := exec.Command(os.Args[0], "run", src, "-o", record)
-	cmd.Env = append(os.Environ(), "OCS_TEST_MAIN=1", "OCS_TEST_AS_OCS=1")
+	cmd.Env = append(os.Environ(), execAsOCS+"=ocs")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestSIGINTInterruptsTheCellAndSaves(t *testing.T) {
 func resumeAndFinish(t *testing.T, record string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "run", record, "--resume", "-p", "wait=0")
-	cmd.Env = append(os.Environ(), "OCS_TEST_MAIN=1", "OCS_TEST_AS_OCS=1")
+	cmd.Env = append(os.Environ(), execAsOCS+"=ocs")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
