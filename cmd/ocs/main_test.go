@@ -10,15 +10,19 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"ocs/kernel/gokernel"
 	"ocs/kernel/kerneltest"
 	"ocs/kernel/vcp"
 )
 
 // TestMain lets the test binary be the ocs binary: for testscript's "ocs"
 // command, and for node processes, which the VCP manager starts by
-// re-executing os.Executable() with the hidden node subcommand.
+// re-executing os.Executable() with the hidden node subcommand, and for the
+// Go kernel's worker (kernel-worker). Shell lines in cells reach it as `ocs`
+// through the link the worker puts on PATH, which testscript.Main dispatches
+// by its name.
 func TestMain(m *testing.M) {
-	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && os.Args[1] == vcp.NodeSubcommand {
+	if os.Getenv("OCS_TEST_AS_OCS") == "1" && len(os.Args) > 1 && (os.Args[1] == vcp.NodeSubcommand || os.Args[1] == gokernel.WorkerSubcommand) {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Setenv("OCS_TEST_AS_OCS", "1")

@@ -150,6 +150,9 @@ func newWorker(out io.Writer) (*worker, error) {
 		return nil, fmt.Errorf("declare the result variable: %w", err)
 	}
 	w.interp = i
+	theWorkerMu.Lock()
+	theWorker = w
+	theWorkerMu.Unlock()
 	display.SetPublisher(func(b display.Bundle) {
 		w.emit.output(kernel.Output{Kind: kernel.Display, Data: map[string]any(b), Metadata: map[string]any{}})
 	})
