@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -48,6 +49,11 @@ func ServeWorker(ctx context.Context) error {
 	if os.Getenv(WorkerEnv) != "1" {
 		return fmt.Errorf("serve worker: %s is not set: a worker is started by the Go kernel, not by hand", WorkerEnv)
 	}
+	// The pipes must not leak into processes cells start: a detached one
+	// (a VCP node) holding the message pipe would keep the supervisor
+	// waiting for its end after the worker is gone.
+	syscall.CloseOnExec(requestFD)
+	syscall.CloseOnExec(responseFD)
 	in := os.NewFile(requestFD, "ocs-requests")
 	out := os.NewFile(responseFD, "ocs-messages")
 	w, err := newWorker(out)
