@@ -168,8 +168,14 @@ func TestGitSourceLifecycle(t *testing.T) {
 					t.Fatalf("no %s in %v", want, got)
 				}
 			}
-			if len(got) != 3 {
-				t.Fatalf("templates %v, want builtin:hello, t:alpha, t:beta", got)
+			fromGit := 0 // the built-in templates change as ocs grows
+			for ref := range got {
+				if strings.HasPrefix(ref, "t:") {
+					fromGit++
+				}
+			}
+			if fromGit != 2 {
+				t.Fatalf("templates %v, want t:alpha and t:beta from the git source", got)
 			}
 			if a := got["t:alpha"]; a.Commit != first || a.Title != "Alpha" || a.Language != "go" || len(a.Parameters) != 1 {
 				t.Fatalf("alpha: %+v", a)

@@ -22,6 +22,8 @@ type Resolved struct {
 	// Notebooks are the absolute paths of the notebooks to run, in order:
 	// every notebook of the template, or the one the reference named.
 	Notebooks []string
+	// Named says the reference named one notebook (NAME/NOTEBOOK).
+	Named bool
 	// Language and Kernel come from the kernelspec of the notebooks to run.
 	Language string
 	Kernel   string
@@ -72,7 +74,14 @@ func (c *Catalog) Resolve(ctx context.Context, ref string) (*Resolved, error) {
 		return nil, err
 	}
 	res := &Resolved{Template: t, Source: t.Source, Commit: t.Commit, Dir: dir,
-		Language: t.Language, Kernel: t.Kernel}
+		Language: t.Language, Kernel: t.Kernel, Named: r.Notebook != ""}
+	if res.Commit == "" && src.Kind() == "builtin" {
+		// Built-in templates have no commit; the cache folder is named by a
+		// hash of their content, which identifies what ran as well.
+		if i := strings.LastIndexByte(filepath.Base(dir), '-'); i >= 0 {
+			res.Commit = "content-" + filepath.Base(dir)[i+1:]
+		}
+	}
 	chosen := t.Notebooks
 	if r.Notebook != "" {
 		nb, err := pickNotebook(t, r.Notebook)
@@ -90,6 +99,29 @@ func (c *Catalog) Resolve(ctx context.Context, ref string) (*Resolved, error) {
 		res.Notebooks = append(res.Notebooks, p)
 	}
 	return res, nil
+}
+
+// LifecycleFrom is the first step number of a template's lifecycle
+// notebooks (stop, restart, delete: 910, 920, 990 ...), which `ocs run NAME`
+// leaves out: they undo the build, so they run only when named
+// (NAME/990).
+const LifecycleFrom = 900
+
+// Steps returns the notebooks `ocs run` runs for the reference: the one it
+// named, or every notebook but the lifecycle ones numbered LifecycleFrom and
+// above.
+func (r *Resolved) Steps() []string {
+	if r.Named {
+		return r.Notebooks
+	}
+	var out []string
+	for _, p := range r.Notebooks {
+		if n, ok := numericPrefix(strings.TrimSuffix(filepath.Base(p), ".ipynb")); ok && n >= LifecycleFrom {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // pickNotebook finds a notebook of t by path, by file name (with or without

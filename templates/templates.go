@@ -12,7 +12,7 @@ import (
 // absent: files starting with "." or "_" (editor and checkpoint litter) stay
 // out of the binary.
 //
-//go:embed hello
+//go:embed hello 101-vc-nodes moodle
 var builtin embed.FS
 
 // FS returns the built-in templates: one folder per template at the root.

@@ -19,7 +19,9 @@ import (
 // TestMain lets the test binary be the ocs binary: for testscript's "ocs"
 // command, and for node processes, which the VCP manager starts by
 // re-executing os.Executable() with the hidden node subcommand, and for Go
-// kernel workers, started the same way.
+// kernel workers, started the same way. Shell lines in cells reach it as
+// `ocs` through the link the worker puts on PATH, which testscript.Main
+// dispatches by its name.
 //
 // OCS_TEST_EXEC=ocs makes the test binary ocs for whatever arguments it gets:
 // the fault tests run it as a separate process, and the Go kernel's worker

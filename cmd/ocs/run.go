@@ -17,9 +17,11 @@ import (
 	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
+	"ocs/catalog"
 	"ocs/kernel/gokernel"
 	"ocs/notebook"
 	"ocs/runner"
+	"ocs/templates"
 )
 
 type runFlags struct {
@@ -47,9 +49,14 @@ func newRunCmd() *cobra.Command {
 		Short: "Run a template and write its build record",
 		Long: `Run a template's cells in order and write every output into a build record:
 a copy of the notebook, saved after every cell and every few seconds while a
-cell streams output. SOURCE is a notebook path. The source is never modified;
-the record goes to -o PATH or to ./builds/NAME-TIME.ipynb, and its path is
-printed on stdout at the end.
+cell streams output. SOURCE is a notebook file, or a template of the catalog
+(NAME, SOURCE:NAME, NAME/NOTEBOOK; see ocs catalog list). A folder template
+runs its notebooks in order, each in a fresh kernel with its own record,
+stopping at the first that fails; notebooks without code (a README) are
+skipped, and lifecycle notebooks numbered 900 and up (stop, restart, delete)
+run only when named: ocs run moodle/990. The source is never modified;
+each record goes to -o PATH (one notebook only) or to
+./builds/NOTEBOOK-TIME.ipynb, and its path is printed on stdout.
 
 Parameters: the cell tagged "parameters" declares defaults in Go
 (name := "value" // help). -p name=value and -f params.yaml inject a cell
@@ -102,24 +109,138 @@ Exit status:
 	return cmd
 }
 
+// step is one notebook `ocs run` runs, and how its record names it.
+type step struct {
+	path   string
+	source runner.Source
+}
+
+// resolveSource maps SOURCE to notebooks: an existing file is run as it
+// is; anything else is a catalog reference (NAME, SOURCE:NAME,
+// NAME/NOTEBOOK), whose steps run in order.
+func resolveSource(ctx context.Context, source string) ([]step, error) {
+	if fi, err := os.Stat(source); err == nil && !fi.IsDir() {
+		abs, err := filepath.Abs(source)
+		if err != nil {
+			return nil, inputError{err}
+		}
+		return []step{{path: abs, source: runner.Source{Path: abs}}}, nil
+	}
+	c, err := catalog.Open()
+	if err != nil {
+		return nil, inputError{err}
+	}
+	res, err := c.Resolve(ctx, source)
+	if err != nil {
+		return nil, inputError{fmt.Errorf("%s is neither a notebook file nor a template: %w", source, err)}
+	}
+	if err := res.Runnable(); err != nil {
+		return nil, inputError{err}
+	}
+	var steps []step
+	for _, p := range res.Steps() {
+		steps = append(steps, step{path: p, source: runner.Source{Path: p, Catalog: res.Source, Template: res.Template.Name, Commit: res.Commit}})
+	}
+	return steps, nil
+}
+
 func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	ctx := cmd.Context()
-	stderr := cmd.ErrOrStderr()
-	nb, err := notebook.ReadFile(source)
+	steps, err := resolveSource(ctx, source)
 	if err != nil {
-		return inputError{err}
+		return err
+	}
+	// A notebook without code (a template's README) has nothing to run.
+	var nbs []*notebook.Notebook
+	var run []step
+	for _, s := range steps {
+		nb, err := notebook.ReadFile(s.path)
+		if err != nil {
+			return inputError{err}
+		}
+		if len(steps) > 1 && !hasCode(nb) {
+			continue
+		}
+		nbs, run = append(nbs, nb), append(run, s)
 	}
 	if f.helpParams {
-		return printParams(cmd, nb)
+		return printParams(cmd, nbs)
+	}
+	if len(run) > 1 && (f.resume || f.cells != "" || f.from != "") {
+		return usageError{fmt.Errorf("%s runs %d notebooks; --resume, --cells and --from take one (a build record, or NAME/NOTEBOOK)", source, len(run))}
+	}
+	if len(run) > 1 && f.output != "" {
+		return usageError{fmt.Errorf("%s runs %d notebooks, each with its own record; -o names one (run one notebook: NAME/NOTEBOOK)", source, len(run))}
 	}
 	params, err := collectParams(f)
 	if err != nil {
 		return err
 	}
-	secrets, err := newSecretStore(f.secrets, f.secretsFile, stderr)
+	if len(run) > 1 {
+		if err := checkParamsDeclared(nbs, params); err != nil {
+			return err
+		}
+	}
+	secrets, err := newSecretStore(f.secrets, f.secretsFile, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
+	for i, s := range run {
+		p := params
+		if len(run) > 1 {
+			p = declaredParams(nbs[i], params)
+		}
+		if err := runNotebook(cmd, nbs[i], s, p, secrets, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasCode(nb *notebook.Notebook) bool {
+	for _, c := range nb.Cells {
+		if c.Type == notebook.Code {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredParams keeps the parameters nb declares: each notebook of a
+// template gets the ones it knows.
+func declaredParams(nb *notebook.Notebook, params map[string]string) map[string]string {
+	decl, _, _ := runner.Params(nb)
+	out := map[string]string{}
+	for _, d := range decl {
+		if v, ok := params[d.Name]; ok {
+			out[d.Name] = v
+		}
+	}
+	return out
+}
+
+// checkParamsDeclared rejects a parameter no notebook of the run declares,
+// as the runner does for one notebook.
+func checkParamsDeclared(nbs []*notebook.Notebook, params map[string]string) error {
+	known := map[string]bool{}
+	for _, nb := range nbs {
+		decl, _, _ := runner.Params(nb)
+		for _, d := range decl {
+			known[d.Name] = true
+		}
+	}
+	for name := range params {
+		if !known[name] {
+			return inputError{fmt.Errorf("parameter %q is not declared by any notebook of the template (see --help-params)", name)}
+		}
+	}
+	return nil
+}
+
+// runNotebook runs one notebook in a fresh kernel and writes its record.
+func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[string]string, secrets runner.Secrets, f *runFlags) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
 	opts := runner.Options{
 		Params:      params,
 		Secrets:     secrets,
@@ -130,26 +251,27 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 		Version:     version,
 		Observer:    newProgress(cmd, stderr, f.quiet),
 	}
-	absSource, _ := filepath.Abs(source)
-	workdir := filepath.Dir(absSource)
+	dir := filepath.Dir(s.path)
 	var run *runner.Run
+	var err error
 	switch {
 	case f.resume && (f.cells != "" || f.from != ""), f.cells != "" && f.from != "":
 		return usageError{fmt.Errorf("--resume, --cells and --from cannot be combined")}
 	case f.resume || (f.cells != "" || f.from != "") && runner.IsRecord(nb):
 		if !runner.IsRecord(nb) {
-			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", source)}
+			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", s.path)}
 		}
 		cont := runner.Continuation{Resume: f.resume}
 		if cont.Cells, cont.From, err = selection(nb, f); err != nil {
 			return err
 		}
-		opts.Record = source
+		// A continued run writes into the record it continues.
+		opts.Record = s.path
 		if f.output != "" {
 			opts.Record = f.output
 		}
 		if src := runner.RecordSource(nb); src.Path != "" {
-			workdir = filepath.Dir(src.Path)
+			dir = filepath.Dir(src.Path)
 		}
 		run, err = runner.Continue(nb, opts, cont)
 	default:
@@ -159,17 +281,17 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 			if opts.Cells, _, err = selection(nb, f); err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "ocs: %s is a template, not a build record: it has no journal to replay, so the cells before the selection run live first\n", source)
+			fmt.Fprintf(stderr, "ocs: %s is a template, not a build record: it has no journal to replay, so the cells before the selection run live first\n", s.path)
 		}
 		opts.Record = f.output
 		if opts.Record == "" {
-			name := strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
+			name := strings.TrimSuffix(filepath.Base(s.path), filepath.Ext(s.path))
 			opts.Record = filepath.Join("builds", fmt.Sprintf("%s-%s.ipynb", name, time.Now().UTC().Format("20060102T150405Z")))
 		}
-		if sameFile(absSource, opts.Record) {
+		if sameFile(s.path, opts.Record) {
 			return usageError{fmt.Errorf("the record %s would overwrite the template; choose another -o", opts.Record)}
 		}
-		opts.Source = runner.Source{Path: absSource}
+		opts.Source = s.source
 		run, err = runner.New(nb, opts)
 	}
 	if err != nil {
@@ -180,9 +302,9 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	}
 	record := opts.Record
 	if f.cwd != "" {
-		workdir = f.cwd
+		dir = f.cwd
 	}
-	k, err := gokernel.New(ctx, gokernel.Options{Dir: workdir})
+	k, err := gokernel.New(ctx, gokernel.Options{Dir: dir})
 	if err != nil {
 		return err
 	}
@@ -314,18 +436,28 @@ func collectParams(f *runFlags) (map[string]string, error) {
 	return params, nil
 }
 
-func printParams(cmd *cobra.Command, nb *notebook.Notebook) error {
-	params, _, err := runner.Params(nb)
-	if err != nil {
-		return inputError{err}
+func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+	var all []templates.Param
+	seen := map[string]bool{}
+	for _, nb := range nbs {
+		params, _, err := runner.Params(nb)
+		if err != nil {
+			return inputError{err}
+		}
+		for _, p := range params {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				all = append(all, p)
+			}
+		}
 	}
-	if len(params) == 0 {
+	if len(all) == 0 {
 		fmt.Fprintln(cmd.OutOrStdout(), "this template declares no parameters")
 		return nil
 	}
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tTYPE\tDEFAULT\tHELP")
-	for _, p := range params {
+	for _, p := range all {
 		def := p.Default
 		if runner.IsSecretName(p.Name) && def != "" {
 			def = runner.Mask

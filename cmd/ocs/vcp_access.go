@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 )
 
 // accessCmd prints one of a group's generated files (rewritten first).
 func accessCmd(o *vcpOpts, use, which, short string) *cobra.Command {
-	return &cobra.Command{
+	var pathOnly bool
+	c := &cobra.Command{
 		Use:   use + " GROUP",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
@@ -19,6 +22,11 @@ func accessCmd(o *vcpOpts, use, which, short string) *cobra.Command {
 			if err != nil {
 				return vcpErr(err)
 			}
+			if pathOnly {
+				// For shell lines: ssh -F "$(ocs vcp ssh-config --path GROUP)" ...
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), path)
+				return err
+			}
 			if o.json {
 				return writeJSON(cmd.OutOrStdout(), map[string]string{"path": path, "content": string(data)})
 			}
@@ -26,4 +34,6 @@ func accessCmd(o *vcpOpts, use, which, short string) *cobra.Command {
 			return err
 		},
 	}
+	c.Flags().BoolVar(&pathOnly, "path", false, "print the file's path only (the file is rewritten first)")
+	return c
 }

@@ -40,6 +40,7 @@ func (w *worker) hostPackages() interp.Exports {
 			"Cd":        reflect.ValueOf(w.cd),
 			"Env":       reflect.ValueOf(w.setEnv),
 			"Join":      reflect.ValueOf(func(parts ...string) string { return strings.Join(parts, "") }),
+			"Magic":     reflect.ValueOf(w.runMagic),
 		},
 		"ocs/display/display": {
 			"Bundle":   reflect.ValueOf((*display.Bundle)(nil)),
@@ -98,6 +99,37 @@ func (w *worker) mask(s string) string {
 		}
 	}
 	return s
+}
+
+// maskValue returns v with secrets masked in every string it holds; maps
+// and slices are copied, never changed in place.
+func (w *worker) maskValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return w.mask(x)
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = w.maskValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = w.maskValue(e)
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = w.mask(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (w *worker) sh(parts ...string) {
@@ -355,6 +387,10 @@ type gateway struct {
 var _ effects.Gateway = (*gateway)(nil)
 
 func (g *gateway) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
+	// Host packages pass arguments as the code gave them (a node's
+	// environment may hold a password): secrets are masked before the call
+	// is compared with the journal or journaled.
+	args, _ = g.w.maskValue(args).(map[string]any)
 	if g.mode == kernel.Replay {
 		return g.replay(op, args)
 	}
@@ -362,7 +398,9 @@ func (g *gateway) Do(ctx context.Context, op string, args map[string]any, live f
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	eff := kernel.Effect{Op: op, Args: args, Result: res}
+	// The code gets the real result; the journal a masked copy.
+	masked, _ := g.w.maskValue(res).(map[string]any)
+	eff := kernel.Effect{Op: op, Args: args, Result: masked}
 	if err != nil {
 		eff.Err = g.w.mask(err.Error())
 	}

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -172,7 +173,11 @@ func rewriteCellMagic(lines []string) (string, error) {
 		return bridgeName + ".WriteFile(" + bridgeName + ".Join(" + interpolationArgs(rest) + "), " +
 			strconv.FormatBool(appendMode) + ", " + strconv.Quote(body) + ")", nil
 	}
-	return "", &RewriteError{Line: 1, Msg: fmt.Sprintf("unknown cell magic %q (the Go kernel knows %%%%bash, %%%%sh, %%%%writefile)", "%%"+fields[0])}
+	if _, ok := lookupMagic(fields[0]); ok {
+		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[0][2:]), fields[0]))
+		return bridgeName + ".Magic(" + strconv.Quote(fields[0]) + ", " + bridgeName + ".Join(" + interpolationArgs(rest) + "), " + strconv.Quote(body) + ")", nil
+	}
+	return "", &RewriteError{Line: 1, Msg: fmt.Sprintf("unknown cell magic %q (the Go kernel knows %%%%bash, %%%%sh, %%%%writefile%s)", "%%"+fields[0], registeredMagics())}
 }
 
 // joinContinuations joins lines ending in a backslash, as IPython does for
@@ -426,4 +431,19 @@ func (st *lexState) scan(line string) {
 			i++
 		}
 	}
+}
+
+// registeredMagics lists the host packages' cell magics for an error message.
+func registeredMagics() string {
+	magicsMu.Lock()
+	defer magicsMu.Unlock()
+	names := make([]string, 0, len(magics))
+	for n := range magics {
+		names = append(names, "%%"+n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(names, ", ")
 }

@@ -50,6 +50,11 @@ func ServeWorker(ctx context.Context) error {
 	if os.Getenv(WorkerEnv) != "1" {
 		return fmt.Errorf("serve worker: %s is not set: a worker is started by the Go kernel, not by hand", WorkerEnv)
 	}
+	// The pipes must not leak into processes cells start: a detached one
+	// (a VCP node) holding the message pipe would keep the supervisor
+	// waiting for its end after the worker is gone.
+	syscall.CloseOnExec(requestFD)
+	syscall.CloseOnExec(responseFD)
 	in := os.NewFile(requestFD, "ocs-requests")
 	out := os.NewFile(responseFD, "ocs-messages")
 	w, err := newWorker(out)
@@ -194,6 +199,9 @@ func newWorker(out io.Writer) (*worker, error) {
 		return nil, fmt.Errorf("declare the result variable: %w", err)
 	}
 	w.interp = i
+	theWorkerMu.Lock()
+	theWorker = w
+	theWorkerMu.Unlock()
 	display.SetPublisher(func(b display.Bundle) {
 		w.emit.output(kernel.Output{Kind: kernel.Display, Data: map[string]any(b), Metadata: map[string]any{}})
 	})

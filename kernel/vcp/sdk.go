@@ -795,3 +795,49 @@ func (u *Unit) Targets() ([]Target, error) {
 func errNil(kind, call string) error {
 	return fmt.Errorf("%s: the %s is nil (a Get call found none?)", call, kind)
 }
+
+// SSH runs command through the shell of every node of target ("GROUP",
+// "GROUP/UNIT" or "GROUP/UNIT/N") in parallel and returns what they wrote,
+// each line prefixed with the node's name. It is the Go form of a
+// `%%ssh TARGET` cell: one journaled call, so a replay answers it without
+// reaching any node. A command that fails on some node is an error naming
+// each such node; the output of every node is returned all the same.
+func (s *SDK) SSH(target, command string) (string, error) {
+	res, err := s.call("vcp.ssh", map[string]any{"target": target, "command": command}, func(ctx context.Context) (any, error) {
+		group, unit, no, err := ParseTarget(target)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := s.m.Targets(ctx, group, unit, no)
+		if err != nil {
+			return nil, err
+		}
+		var out lockedBuffer
+		err = FanOut(ctx, ts, command, &out, &out)
+		return map[string]any{"output": out.String()}, err
+	})
+	var out string
+	if res != nil {
+		_ = fromMap(res, "output", &out)
+	}
+	return out, err
+}
+
+// lockedBuffer collects the output of FanOut, whose lines already come
+// whole and one at a time under its own lock.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -2,6 +2,8 @@ package vcp
 
 import (
 	"html"
+
+	"ocs/kernel/display"
 	"strings"
 	"unicode/utf8"
 )
@@ -89,4 +91,11 @@ func (t *Table) Column(name string) []string {
 		}
 	}
 	return nil
+}
+
+// MIMEBundle makes a table the trailing expression of a cell (or the
+// argument of display.Show) show as an HTML table, with the aligned text
+// for terminals.
+func (t *Table) MIMEBundle() display.Bundle {
+	return display.Bundle{"text/html": t.HTML(), "text/plain": t.String()}
 }
