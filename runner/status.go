@@ -51,6 +51,17 @@ type RunInfo struct {
 	Duration   float64
 	FailedCell int // -1 when none
 	Failure    string
+	// History lists every run that wrote the record, oldest first: the
+	// first run, then each resume or partial rerun.
+	History []RunEntry
+}
+
+// RunEntry is one run in a record's history.
+type RunEntry struct {
+	Kind     string // "run", "resume from cell 7", "cells 3-5", ...
+	Status   string
+	Start    string
+	Duration float64
 }
 
 // ReadRunInfo reads metadata.ocs of a build record; ok is false when the
@@ -62,6 +73,13 @@ func ReadRunInfo(nb *notebook.Notebook) (info RunInfo, ok bool) {
 	}
 	info = RunInfo{Status: str(meta["status"]), Start: str(meta["start_time"]), End: str(meta["end_time"]), FailedCell: -1}
 	info.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
+	runs, _ := meta["runs"].([]any)
+	for _, x := range runs {
+		m, _ := x.(map[string]any)
+		e := RunEntry{Kind: str(m["kind"]), Status: str(m["status"]), Start: str(m["start_time"])}
+		e.Duration, _ = strconv.ParseFloat(fmt.Sprint(m["duration"]), 64)
+		info.History = append(info.History, e)
+	}
 	if fc, ok := meta["failed_cell"].(map[string]any); ok {
 		if n, err := strconv.Atoi(fmt.Sprint(fc["index"])); err == nil {
 			info.FailedCell = n

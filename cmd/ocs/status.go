@@ -40,6 +40,12 @@ and why. Cell numbers are the ones --cells and --from take.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "\nrun: %s (%.1fs, started %s)\n", info.Status, info.Duration, info.Start)
+			if len(info.History) > 1 {
+				fmt.Fprintln(cmd.OutOrStdout(), "history:")
+				for i, e := range info.History {
+					fmt.Fprintf(cmd.OutOrStdout(), "  %d. %s: %s (%.1fs, started %s)\n", i+1, e.Kind, e.Status, e.Duration, e.Start)
+				}
+			}
 			if info.FailedCell >= 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "failed at cell %d: %s\n", info.FailedCell, info.Failure)
 			}
