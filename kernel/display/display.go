@@ -81,7 +81,7 @@ func (t *Table) Row(cells ...any) *Table {
 
 // MIMEBundle renders the table as aligned text and as an HTML table.
 func (t *Table) MIMEBundle() Bundle {
-	return Bundle{"text/plain": t.text(), "text/html": t.html()}
+	return Bundle{"text/plain": t.Text(), "text/html": t.HTML()}
 }
 
 func (t *Table) columns() int {
@@ -92,7 +92,8 @@ func (t *Table) columns() int {
 	return n
 }
 
-func (t *Table) text() string {
+// Text renders the table as aligned columns under a header and a rule.
+func (t *Table) Text() string {
 	n := t.columns()
 	widths := make([]int, n)
 	all := append([][]string{t.Header}, t.Rows...)
@@ -126,7 +127,8 @@ func (t *Table) text() string {
 	return b.String()
 }
 
-func (t *Table) html() string {
+// HTML renders the table as an HTML table, its cells escaped.
+func (t *Table) HTML() string {
 	var b strings.Builder
 	b.WriteString("<table>\n<thead><tr>")
 	for _, h := range t.Header {

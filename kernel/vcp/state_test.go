@@ -168,7 +168,7 @@ func TestCheckName(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	tab := &Table{Columns: []string{"a", "long_name"}, Rows: [][]string{{"xyz", "1"}, {"<b>", ""}}}
-	want := "a    long_name\nxyz  1\n<b>\n"
+	want := "a    long_name\n---  ---------\nxyz  1\n<b>\n"
 	if got := tab.String(); got != want {
 		t.Errorf("String() =\n%q\nwant\n%q", got, want)
 	}
