@@ -25,8 +25,15 @@ func BenchmarkListCachedGitSource(b *testing.B) {
 	o.commit("200 templates")
 	cfg := "sources:\n  - name: t\n    git: file://" + o.bare + "\n"
 	c := newTestCatalog(b, cfg)
-	if l := c.List(ctx); len(l.Templates) != 201 || len(l.Unavailable) > 0 {
-		b.Fatalf("listed %d templates, unavailable %v", len(l.Templates), l.Unavailable)
+	l := c.List(ctx)
+	fromGit := 0
+	for _, t := range l.Templates {
+		if t.Source == "t" {
+			fromGit++
+		}
+	}
+	if fromGit != 200 || len(l.Unavailable) > 0 {
+		b.Fatalf("listed %d templates of the git source, unavailable %v", fromGit, l.Unavailable)
 	}
 	b.ResetTimer()
 	for b.Loop() {
@@ -35,8 +42,8 @@ func BenchmarkListCachedGitSource(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if l := c.List(ctx); len(l.Templates) != 201 {
-			b.Fatalf("listed %d templates", len(l.Templates))
+		if got := c.List(ctx); len(got.Templates) != len(l.Templates) {
+			b.Fatalf("listed %d templates, then %d", len(l.Templates), len(got.Templates))
 		}
 	}
 }
