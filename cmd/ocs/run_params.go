@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"ocs/notebook"
+	"ocs/runner"
+	"ocs/templates"
+)
+
+// declaredParams keeps the parameters nb declares: each notebook of a
+// template gets the ones it knows.
+func declaredParams(nb *notebook.Notebook, params map[string]string) map[string]string {
+	decl, _, _ := runner.Params(nb)
+	out := map[string]string{}
+	for _, d := range decl {
+		if v, ok := params[d.Name]; ok {
+			out[d.Name] = v
+		}
+	}
+	return out
+}
+
+// checkParamsDeclared rejects a parameter no notebook of the run declares,
+// as the runner does for one notebook.
+func checkParamsDeclared(nbs []*notebook.Notebook, params map[string]string) error {
+	known := map[string]bool{}
+	for _, nb := range nbs {
+		decl, _, _ := runner.Params(nb)
+		for _, d := range decl {
+			known[d.Name] = true
+		}
+	}
+	for name := range params {
+		if !known[name] {
+			return inputError{fmt.Errorf("parameter %q is not declared by any notebook of the template (see --help-params)", name)}
+		}
+	}
+	return nil
+}
+
+// selection reads --cells or --from against nb.
+func selection(nb *notebook.Notebook, f *runFlags) (cells []int, from int, err error) {
+	switch {
+	case f.cells != "":
+		cells, err = runner.ParseCells(nb, f.cells)
+	case f.from != "":
+		var one []int
+		if one, err = runner.ParseCells(nb, f.from); err == nil {
+			if len(one) != 1 {
+				return nil, 0, usageError{fmt.Errorf("--from takes one cell, got %q", f.from)}
+			}
+			from = one[0]
+		}
+	}
+	if err != nil {
+		return nil, 0, inputError{err}
+	}
+	return cells, from, nil
+}
+
+// collectParams merges -f (first) and -p (later wins).
+func collectParams(f *runFlags) (map[string]string, error) {
+	params := map[string]string{}
+	if f.paramsFile != "" {
+		data, err := os.ReadFile(f.paramsFile)
+		if err != nil {
+			return nil, inputError{fmt.Errorf("parameters file: %w", err)}
+		}
+		var values map[string]any
+		if err := yaml.Unmarshal(data, &values); err != nil {
+			return nil, inputError{fmt.Errorf("parameters file %s: %w", f.paramsFile, err)}
+		}
+		for name, v := range values {
+			switch v := v.(type) {
+			case []any:
+				items := make([]string, len(v))
+				for i, x := range v {
+					items[i] = fmt.Sprint(x)
+				}
+				params[name] = strings.Join(items, ",")
+			case map[string]any, nil:
+				return nil, inputError{fmt.Errorf("parameters file %s: %q must be a value or a list", f.paramsFile, name)}
+			default:
+				params[name] = fmt.Sprint(v)
+			}
+		}
+	}
+	for _, p := range f.params {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, usageError{fmt.Errorf("-p %q: want name=value", p)}
+		}
+		params[strings.TrimSpace(name)] = value
+	}
+	return params, nil
+}
+
+func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+	var all []templates.Param
+	seen := map[string]bool{}
+	for _, nb := range nbs {
+		params, _, err := runner.Params(nb)
+		if err != nil {
+			return inputError{err}
+		}
+		for _, p := range params {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				all = append(all, p)
+			}
+		}
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(cmd.OutOrStdout(), "this template declares no parameters")
+		return nil
+	}
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tTYPE\tDEFAULT\tHELP")
+	for _, p := range all {
+		def := p.Default
+		if runner.IsSecretName(p.Name) && def != "" {
+			def = runner.Mask
+		}
+		fmt.Fprintf(w, "%s\t%s\t%q\t%s\n", p.Name, p.Type, def, p.Help)
+	}
+	return w.Flush()
+}
