@@ -172,9 +172,8 @@ func Output(ctx context.Context, t Target, command string) (string, error) {
 	return out.String(), err
 }
 
-// CopyTo copies the local file src to dst on the node (over SFTP), keeping
-// its mode. A relative dst is relative to the node user's home.
-func CopyTo(ctx context.Context, t Target, src, dst string) error {
+// withSFTP runs f with an SFTP session on the node.
+func withSFTP(ctx context.Context, t Target, f func(*sftp.Client) error) error {
 	c, err := Dial(ctx, t)
 	if err != nil {
 		return err
@@ -185,6 +184,16 @@ func CopyTo(ctx context.Context, t Target, src, dst string) error {
 		return fmt.Errorf("sftp to node %q: %w", t.Name, err)
 	}
 	defer sc.Close()
+	return f(sc)
+}
+
+// CopyTo copies the local file src to dst on the node (over SFTP), keeping
+// its mode. A relative dst is relative to the node user's home.
+func CopyTo(ctx context.Context, t Target, src, dst string) error {
+	return withSFTP(ctx, t, func(sc *sftp.Client) error { return copyTo(sc, t, src, dst) })
+}
+
+func copyTo(sc *sftp.Client, t Target, src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("copy to node %q: %w", t.Name, err)
@@ -211,16 +220,10 @@ func CopyTo(ctx context.Context, t Target, src, dst string) error {
 
 // CopyFrom copies the file src on the node to the local file dst.
 func CopyFrom(ctx context.Context, t Target, src, dst string) error {
-	c, err := Dial(ctx, t)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	sc, err := sftp.NewClient(c)
-	if err != nil {
-		return fmt.Errorf("sftp to node %q: %w", t.Name, err)
-	}
-	defer sc.Close()
+	return withSFTP(ctx, t, func(sc *sftp.Client) error { return copyFrom(sc, t, src, dst) })
+}
+
+func copyFrom(sc *sftp.Client, t Target, src, dst string) error {
 	in, err := sc.Open(src)
 	if err != nil {
 		return fmt.Errorf("copy from node %q: open %q: %w", t.Name, src, err)
