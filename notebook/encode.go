@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +37,12 @@ func (e *encoder) flush() error {
 func (e *encoder) raw(s string) {
 	if e.err == nil {
 		_, e.err = e.w.WriteString(s)
+	}
+}
+
+func (e *encoder) bytes(b []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
 	}
 }
 
@@ -123,6 +130,8 @@ func (e *encoder) value(v any, depth int) {
 		e.object(members, depth)
 	case []member:
 		e.object(v, depth)
+	case cachedCell:
+		e.cachedCell(v, depth)
 	case []any:
 		array(e, v, depth, func(x any) { e.value(x, depth+1) })
 	case []string:
@@ -136,6 +145,25 @@ func (e *encoder) value(v any, depth int) {
 	default:
 		e.err = fmt.Errorf("cannot encode a value of type %T", v)
 	}
+}
+
+// cachedCell writes a cell from the cache, or encodes it and keeps the
+// bytes. Cells always sit at the same depth, so their bytes do not depend on
+// where in the notebook they are.
+func (e *encoder) cachedCell(c cachedCell, depth int) {
+	if b, ok := c.cache.enc[c.cell]; ok {
+		e.bytes(b)
+		return
+	}
+	var buf bytes.Buffer
+	sub := newEncoder(&buf)
+	sub.value(c.cell.members(), depth)
+	if err := sub.flush(); err != nil {
+		e.err = err
+		return
+	}
+	c.cache.enc[c.cell] = buf.Bytes()
+	e.bytes(buf.Bytes())
 }
 
 // array writes items one per line, as Python's json does with an indent;

@@ -125,13 +125,36 @@ func ReadFile(path string) (*Notebook, error) {
 // UTF-8 kept as is, and a final newline. A 4.5 notebook gets ids for cells
 // that lack one.
 func (nb *Notebook) Encode(w io.Writer) error {
+	return nb.encode(w, nil)
+}
+
+func (nb *Notebook) encode(w io.Writer, cache *CellCache) error {
 	if nb.FormatMinor >= 5 {
 		nb.EnsureIDs()
 	}
 	e := newEncoder(w)
-	e.object(nb.members(), 0)
+	e.object(nb.members(cache), 0)
 	e.byte('\n')
 	return e.flush()
+}
+
+// CellCache keeps the encoding of cells between writes of one notebook, so
+// that saving a build record after every cell costs the cells that
+// changed, not all of them. Whoever changes a cell must Forget it.
+type CellCache struct {
+	enc map[*Cell][]byte
+}
+
+// NewCellCache returns an empty cache.
+func NewCellCache() *CellCache { return &CellCache{enc: map[*Cell][]byte{}} }
+
+// Forget drops what the cache holds for c; call it whenever c changes.
+func (cc *CellCache) Forget(c *Cell) { delete(cc.enc, c) }
+
+// cachedCell is a cell the encoder writes from, and into, a CellCache.
+type cachedCell struct {
+	cell  *Cell
+	cache *CellCache
 }
 
 // Bytes returns the encoded notebook.
@@ -141,10 +164,14 @@ func (nb *Notebook) Bytes() ([]byte, error) {
 	return b.Bytes(), err
 }
 
-func (nb *Notebook) members() []member {
+func (nb *Notebook) members(cache *CellCache) []member {
 	cells := make([]any, len(nb.Cells))
 	for i, c := range nb.Cells {
-		cells[i] = c.members()
+		if cache != nil {
+			cells[i] = cachedCell{c, cache}
+		} else {
+			cells[i] = c.members()
+		}
 	}
 	ms := []member{
 		{"cells", cells},
@@ -221,8 +248,10 @@ func (nb *Notebook) WriteFile(path string) error {
 // for the disk: the file survives the process being killed at any moment,
 // not the machine losing power. For the frequent saves of a running build,
 // where an fsync would cost more than the save.
-func (nb *Notebook) Checkpoint(path string) error {
-	return writeAtomic(path, nb.Encode, false)
+// The cache, which may be nil, keeps the encoding of unchanged cells
+// between checkpoints.
+func (nb *Notebook) Checkpoint(path string, cache *CellCache) error {
+	return writeAtomic(path, func(w io.Writer) error { return nb.encode(w, cache) }, false)
 }
 
 // WriteBytes writes data to path atomically, like WriteFile.

@@ -552,3 +552,43 @@ func TestEncodeDeepNesting(t *testing.T) {
 		t.Errorf("deeply nested encoding differs from encoding/json's:\n%s", got.String())
 	}
 }
+
+// TestCellCache checks that writing through a cache gives the same bytes as
+// writing without one, as long as changed cells are forgotten.
+func TestCellCache(t *testing.T) {
+	nb, err := ReadFile(filepath.Join(corpusDir, "v4.5-all-types.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := NewCellCache()
+	dir := t.TempDir()
+	check := func(step string) {
+		t.Helper()
+		path := filepath.Join(dir, "rec.ipynb")
+		if err := nb.Checkpoint(path, cache); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		want, _ := nb.Bytes()
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s: cached write differs:\n%s", step, firstDiff(want, got))
+		}
+	}
+	check("first write")
+	check("unchanged")
+	c := nb.Cells[1]
+	c.Outputs = append(c.Outputs, NewStream("stdout", "more\n"))
+	cache.Forget(c)
+	check("a changed cell forgotten")
+	nb.Cells = append(nb.Cells[:1], nb.Cells[2:]...)
+	nb.Metadata["ocs"] = map[string]any{"status": "running"}
+	check("a cell removed, notebook metadata changed")
+	c = nb.Cells[0]
+	c.Source.Set("# changed")
+	if err := nb.Checkpoint(filepath.Join(dir, "stale.ipynb"), cache); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "stale.ipynb")); bytes.Contains(got, []byte("# changed")) {
+		t.Fatal("the cache was not used for an unforgotten cell") // so the test above means something
+	}
+}

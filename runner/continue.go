@@ -192,6 +192,7 @@ func (r *Run) replayCell(ctx context.Context, c *notebook.Cell, index int) error
 		if cellStatus(c) != Completed { // a parameters cell injected by this run
 			r.mu.Lock()
 			c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Completed)}
+			r.cache.Forget(c)
 			r.mu.Unlock()
 		}
 		return nil

@@ -38,6 +38,7 @@ func continueRun(t *testing.T, rec *notebook.Notebook, path string, k *scriptKer
 	if err != nil {
 		t.Fatal(err)
 	}
+	requireFresh(t, r, path)
 	again, err := notebook.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -139,6 +139,7 @@ type Run struct {
 	kernelSource map[*notebook.Cell]string
 
 	plan      []step // what happens to each cell, by index
+	cache     *notebook.CellCache
 	kind      string // "run", "resume", or the selection of a partial run
 	firstLive int    // execution counts start after the record's highest
 	runIndex  int    // this run's entry in metadata.ocs.runs
@@ -198,7 +199,7 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 	if opts.SaveInterval == 0 {
 		opts.SaveInterval = 2 * time.Second
 	}
-	return &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1}, nil
+	return &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
 }
 
 // checkLanguage refuses notebooks for kernels this build cannot run.
@@ -438,6 +439,7 @@ func (h *cellHost) saveSoon() {
 
 func (h *cellHost) saveNow() {
 	h.cell.Outputs = h.cap.result()
+	h.r.cache.Forget(h.cell)
 	if err := h.r.saveLocked(); err != nil {
 		h.r.log.Error().Err(err).Msg("save during cell failed")
 	}
@@ -522,6 +524,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 	start := time.Now().UTC()
 
 	r.mu.Lock()
+	r.cache.Forget(c)
 	c.ExecutionCount = &count
 	c.Outputs = []*notebook.Output{}
 	c.Metadata[notebook.ExecutionKey] = map[string]any{
@@ -577,6 +580,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 
 	r.mu.Lock()
 	host.finish()
+	r.cache.Forget(c)
 	c.Outputs = host.cap.result()
 	exec := c.Metadata[notebook.ExecutionKey].(map[string]any)
 	exec["shell.execute_reply"] = jupyterTime(end)
@@ -702,7 +706,7 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 // leaves a whole file, but without an fsync, which would cost more than the
 // save itself after every cell.
 func (r *Run) saveLocked() error {
-	return r.save(r.nb.Checkpoint)
+	return r.save(func(path string) error { return r.nb.Checkpoint(path, r.cache) })
 }
 
 // saveDurableLocked writes the record and waits for the disk: at the end of
@@ -733,6 +737,7 @@ func (r *Run) Abort() error {
 	for _, c := range r.nb.Cells {
 		meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
 		if meta["status"] == string(Running) {
+			r.cache.Forget(c)
 			meta["status"] = string(Interrupted)
 			meta["end_time"] = time.Now().UTC().Format(time.RFC3339Nano)
 		}

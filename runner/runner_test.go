@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -144,12 +145,31 @@ func run(t *testing.T, nb *notebook.Notebook, opts Options, ctx context.Context,
 	if err != nil {
 		t.Fatalf("Execute: %v", err)
 	}
+	requireFresh(t, r, opts.Record)
 	rec, err := notebook.ReadFile(opts.Record)
 	if err != nil {
 		t.Fatalf("record unreadable: %v", err)
 	}
 	kerneltest.RequireValid(t, opts.Record)
 	return res, rec, opts.Record
+}
+
+// requireFresh checks that the record on disk, written through the cell
+// cache, is what the notebook in memory encodes to without one: no stale
+// cell was written.
+func requireFresh(t *testing.T, r *Run, record string) {
+	t.Helper()
+	want, err := r.Notebook().Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the record on disk differs from the notebook in memory (a stale cached cell?)")
+	}
 }
 
 func status(c *notebook.Cell) string {
