@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -45,7 +47,42 @@ func NewGitSource(name, url, branch, cacheDir string) Source {
 
 func (s *gitSource) Name() string     { return s.name }
 func (s *gitSource) Kind() string     { return "git" }
-func (s *gitSource) Location() string { return s.url }
+func (s *gitSource) Location() string { return redactURL(s.url) }
+
+// redactURL hides the credentials a URL may carry (https://TOKEN@host/...,
+// https://user:password@host/...), for messages and listings: secrets
+// never reach a log line or an error.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User("***")
+	return u.String()
+}
+
+// scrub returns err with the URL's credentials removed from its text.
+func (s *gitSource) scrub(err error) error {
+	u, perr := url.Parse(s.url)
+	if err == nil || perr != nil || u.User == nil {
+		return err
+	}
+	msg := err.Error()
+	for _, secret := range []string{u.User.String(), u.User.Username()} {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "***")
+		}
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "***")
+	}
+	return errors.New(msg)
+}
+
+// unreachable says the source cannot be reached, credentials removed.
+func (s *gitSource) unreachable(err error) error {
+	return &UnreachableError{Source: s.name, URL: redactURL(s.url), Err: s.scrub(err)}
+}
 
 func (s *gitSource) repoDir() string   { return filepath.Join(s.dir, "repo") }
 func (s *gitSource) indexFile() string { return filepath.Join(s.dir, "index.json") }
@@ -131,10 +168,10 @@ func (s *gitSource) clone(ctx context.Context) (string, error) {
 	if s.branch != "" {
 		opts.ReferenceName = plumbing.NewBranchReferenceName(s.branch)
 	}
-	zerolog.Ctx(ctx).Debug().Str("source", s.name).Str("url", s.url).Msg("cloning template source")
+	zerolog.Ctx(ctx).Debug().Str("source", s.name).Str("url", redactURL(s.url)).Msg("cloning template source")
 	r, err := git.PlainCloneContext(ctx, tmp, false, opts)
 	if err != nil {
-		return "", &UnreachableError{Source: s.name, URL: s.url, Err: err}
+		return "", s.unreachable(err)
 	}
 	ref, err := r.Head()
 	if err != nil {
@@ -171,7 +208,7 @@ func (s *gitSource) Update(ctx context.Context) (UpdateResult, error) {
 	if err != nil {
 		// Whether the origin is down or the clone is broken, a fresh clone
 		// tells: it replaces the cache only if it succeeds.
-		zerolog.Ctx(ctx).Warn().Err(err).Str("source", s.name).Msg("catalog cache cannot be updated in place, cloning again")
+		zerolog.Ctx(ctx).Warn().Err(s.scrub(err)).Str("source", s.name).Msg("catalog cache cannot be updated in place, cloning again")
 		if to, err = s.clone(ctx); err != nil {
 			return res, err
 		}

@@ -320,3 +320,30 @@ func TestOfflineAfterClone(t *testing.T) {
 		t.Fatalf("resolve offline: %+v %v", r, err)
 	}
 }
+
+// TestCredentialsStayOutOfMessages: a source URL carrying a token or a
+// password never shows them in listings, warnings or errors.
+func TestCredentialsStayOutOfMessages(t *testing.T) {
+	for _, u := range []string{"http://tok-ABCDEF123456@127.0.0.1:1/x.git", "http://bot:pw-S3CRET-98@127.0.0.1:1/x.git"} {
+		c := newTestCatalog(t, "sources:\n  - name: away\n    git: "+u+"\n")
+		l := c.List(context.Background())
+		if len(l.Unavailable) != 1 {
+			t.Fatalf("%s: unavailable %v", u, l.Unavailable)
+		}
+		var shown []string
+		shown = append(shown, l.Unavailable[0].Err.Error())
+		for _, s := range c.Sources() {
+			shown = append(shown, s.Location())
+		}
+		for _, text := range shown {
+			for _, secret := range []string{"tok-ABCDEF123456", "pw-S3CRET-98"} {
+				if strings.Contains(text, secret) {
+					t.Errorf("%q shows the credential %s", text, secret)
+				}
+			}
+		}
+		if !strings.Contains(l.Unavailable[0].Err.Error(), "127.0.0.1:1") {
+			t.Errorf("the message lost the host: %v", l.Unavailable[0].Err)
+		}
+	}
+}
