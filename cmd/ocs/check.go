@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ocs/kernel/gokernel"
+	"ocs/kernel/vcpcell"
 	"ocs/notebook"
 	"ocs/runner"
 )
@@ -26,6 +27,7 @@ Exit status: 0 when nothing was found, 2 otherwise.`,
 			if err != nil {
 				return inputError{err}
 			}
+			vcpcell.RegisterMagic() // cells may use %%ssh, as in the worker
 			problems := runner.Check(nb, gokernel.Check)
 			for _, p := range problems {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ocs: error: %s: %s\n", args[0], p)

@@ -51,6 +51,9 @@ func TestBuiltinTemplatesValidate(t *testing.T) {
 		if code, out, errs := runOCS(t, "validate", f); code != 0 {
 			t.Errorf("validate %s: %d %s %s", f, code, out, errs)
 		}
+		if code, out, errs := runOCS(t, "check", f); code != 0 {
+			t.Errorf("check %s: %d %s %s", f, code, out, errs)
+		}
 	}
 	kerneltest.RequireValid(t, files...)
 }

@@ -53,8 +53,14 @@ func cellContext() context.Context {
 func Register() (cleanup func(), err error) {
 	vcp.SetDefaults(vcp.Options{Gateway: gateway{}, Context: cellContext})
 	gokernel.RegisterPackage(ImportPath, Exports())
-	gokernel.RegisterCellMagic("ssh", gokernel.CellMagic{Op: "vcp.ssh_script", EName: "SSHError", Run: runSSHMagic})
+	RegisterMagic()
 	return shellEnv()
+}
+
+// RegisterMagic installs the `%%ssh` magic alone: what `ocs check` needs to
+// know the magic's cells, without the SDK or a shell environment.
+func RegisterMagic() {
+	gokernel.RegisterCellMagic("ssh", gokernel.CellMagic{Op: "vcp.ssh_script", EName: "SSHError", Run: runSSHMagic})
 }
 
 // Exports is the package cells import: the SDK's exported names plus the
