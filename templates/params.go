@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -126,10 +128,12 @@ func literalParam(name string, typ, value ast.Expr) (Param, error) {
 				return p, fmt.Errorf("parameter %q: %v", name, err)
 			}
 			p.Type, p.Default = "string", s
-		case token.INT:
-			p.Type, p.Default = "int", v.Value
-		case token.FLOAT:
-			p.Type, p.Default = "float64", v.Value
+		case token.INT, token.FLOAT:
+			def, typ, err := number(v, "")
+			if err != nil {
+				return p, fmt.Errorf("parameter %q: %v", name, err)
+			}
+			p.Type, p.Default = typ, def
 		default:
 			return p, fmt.Errorf("parameter %q: unsupported literal %s", name, v.Value)
 		}
@@ -138,10 +142,11 @@ func literalParam(name string, typ, value ast.Expr) (Param, error) {
 		if v.Op != token.SUB || !ok || (lit.Kind != token.INT && lit.Kind != token.FLOAT) {
 			return p, fmt.Errorf("parameter %q: the default must be a literal", name)
 		}
-		p.Type, p.Default = "int", "-"+lit.Value
-		if lit.Kind == token.FLOAT {
-			p.Type = "float64"
+		def, typ, err := number(lit, "-")
+		if err != nil {
+			return p, fmt.Errorf("parameter %q: %v", name, err)
 		}
+		p.Type, p.Default = typ, def
 	case *ast.Ident:
 		if v.Name != "true" && v.Name != "false" {
 			return p, fmt.Errorf("parameter %q: the default must be a literal, not %s", name, v.Name)
@@ -172,6 +177,31 @@ func literalParam(name string, typ, value ast.Expr) (Param, error) {
 		}
 	}
 	return p, nil
+}
+
+// number reads an integer or float literal in any Go form (0x1F, 0b101,
+// 1_000, 1e3) and returns its default as decimal text, which is what -p
+// values are written in and what --help-params shows.
+func number(lit *ast.BasicLit, sign string) (def, typ string, err error) {
+	v := constant.MakeFromLiteral(lit.Value, lit.Kind, 0)
+	if v.Kind() == constant.Unknown {
+		return "", "", fmt.Errorf("invalid number %s", lit.Value)
+	}
+	if sign == "-" {
+		v = constant.UnaryOp(token.SUB, v, 0)
+	}
+	if lit.Kind == token.INT {
+		n, exact := constant.Int64Val(v)
+		if !exact {
+			return "", "", fmt.Errorf("%s does not fit in an int", lit.Value)
+		}
+		return strconv.FormatInt(n, 10), "int", nil
+	}
+	f, _ := constant.Float64Val(v)
+	if math.IsInf(f, 0) {
+		return "", "", fmt.Errorf("%s does not fit in a float64", lit.Value)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), "float64", nil
 }
 
 func exprString(e ast.Expr) string {

@@ -36,6 +36,30 @@ tags := []string{"a", "b c"} // node tags
 	}
 }
 
+// TestParamsNumberForms: defaults in any Go number form become decimal, the
+// form -p values take (found by FuzzParseParams: 0B0 was kept as written
+// and then rejected as an int).
+func TestParamsNumberForms(t *testing.T) {
+	tests := map[string]string{
+		"n := 0x1F": "31", "n := 0b101": "5", "n := 0o17": "15", "n := 1_000": "1000",
+		"n := -0x10": "-16", "f := 1e3": "1000", "f := 0x1p-2": "0.25", "f := -1_000.5": "-1000.5",
+		"var f float64 = 0x10": "16",
+	}
+	for src, want := range tests {
+		params, err := ParseParams(src)
+		if err != nil || len(params) != 1 || params[0].Default != want {
+			t.Errorf("%s: %+v %v, want default %s", src, params, err, want)
+			continue
+		}
+		if _, err := params[0].Value(params[0].Default); err != nil {
+			t.Errorf("%s: default rejected: %v", src, err)
+		}
+	}
+	if _, err := ParseParams("n := 99999999999999999999"); err == nil || !strings.Contains(err.Error(), "does not fit in an int") {
+		t.Errorf("an int too large: %v", err)
+	}
+}
+
 func TestParseParamsErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"x := f()", "line 1: parameter \"x\": the default must be a literal"},
