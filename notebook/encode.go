@@ -147,12 +147,22 @@ func (e *encoder) value(v any, depth int) {
 	}
 }
 
+// maxCachedCell is the most text a cell may hold for the cache to keep its
+// encoding.
+const maxCachedCell = 1 << 20
+
 // cachedCell writes a cell from the cache, or encodes it and keeps the
 // bytes. Cells always sit at the same depth, so their bytes do not depend on
 // where in the notebook they are.
 func (e *encoder) cachedCell(c cachedCell, depth int) {
 	if b, ok := c.cache.enc[c.cell]; ok {
 		e.bytes(b)
+		return
+	}
+	if c.cell.textSize() > maxCachedCell {
+		// A cell this large would be held twice; encoding it each time
+		// costs less than the memory.
+		e.value(c.cell.members(), depth)
 		return
 	}
 	var buf bytes.Buffer

@@ -205,6 +205,16 @@ func endsLine(s string) bool {
 	return strings.HasSuffix(s, "\u0085") || strings.HasSuffix(s, "\u2028") || strings.HasSuffix(s, "\u2029")
 }
 
+// textSize is the length of the cell's source and stream outputs, the bulk
+// of a large cell.
+func (c *Cell) textSize() int {
+	n := c.Source.Len()
+	for _, o := range c.Outputs {
+		n += o.Text.Len()
+	}
+	return n
+}
+
 // Tags returns the cell's metadata tags.
 func (c *Cell) Tags() []string {
 	list, _ := c.Metadata["tags"].([]any)

@@ -576,6 +576,15 @@ func TestCellCache(t *testing.T) {
 	}
 	check("first write")
 	check("unchanged")
+	big := NewCell(Code, "// a cell too large to cache")
+	big.Outputs = []*Output{NewStream("stdout", strings.Repeat("x\n", maxCachedCell))}
+	nb.Cells = append(nb.Cells, big)
+	check("a cell too large to cache")
+	if _, cached := cache.enc[big]; cached {
+		t.Error("a cell larger than maxCachedCell was cached")
+	}
+	big.Outputs[0].Text.Append("more\n")
+	check("the large cell changed without a Forget: it is never cached")
 	c := nb.Cells[1]
 	c.Outputs = append(c.Outputs, NewStream("stdout", "more\n"))
 	cache.Forget(c)
