@@ -191,6 +191,22 @@ func (c *Catalog) Find(ctx context.Context, ref string) (*Template, *Listing, er
 }
 
 func (c *Catalog) find(ctx context.Context, r Ref) (*Template, *Listing, error) {
+	if r.Source == "" {
+		// A built-in name is answered without the other sources: running a
+		// built-in template never waits for a clone or a network.
+		var builtin []Source
+		for _, s := range c.sources {
+			if s.Kind() == "builtin" {
+				builtin = append(builtin, s)
+			}
+		}
+		l := c.list(ctx, builtin)
+		for _, t := range l.Templates {
+			if t.Name == r.Name {
+				return t, l, nil
+			}
+		}
+	}
 	sources := c.sources
 	if r.Source != "" {
 		s, err := c.Source(r.Source)

@@ -101,3 +101,28 @@ func TestAmbiguousName(t *testing.T) {
 		t.Fatalf("b:greeter: %+v %v", r, err)
 	}
 }
+
+// TestBuiltinNameNeedsNoOtherSource: a built-in name resolves without the
+// other sources being read (an unreachable one is not even tried), and a
+// same-named template elsewhere is reached with SOURCE:NAME.
+func TestBuiltinNameNeedsNoOtherSource(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "hello"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hello", "hello.ipynb"), []byte(notebookJSON("go", "Another hello", "Not the built-in one.")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newTestCatalog(t, "sources:\n  - name: away\n    git: http://127.0.0.1:1/nothing.git\n  - name: mine\n    dir: "+dir+"\n")
+	r, err := c.Resolve(ctx, "hello")
+	if err != nil || r.Source != "builtin" {
+		t.Fatalf("hello: %+v %v", r, err)
+	}
+	if _, err := os.Stat(filepath.Join(c.Paths.CacheDir, "catalog", "git")); err == nil {
+		t.Error("resolving a built-in name tried the git source")
+	}
+	if r, err := c.Resolve(ctx, "mine:hello"); err != nil || r.Source != "mine" {
+		t.Fatalf("mine:hello: %+v %v", r, err)
+	}
+}
