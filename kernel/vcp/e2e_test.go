@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ func TestLocalEndToEnd(t *testing.T) {
 	s := newTestSDK(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var logs syncBuffer
+	var logs lockedBuffer
 	logger := zerolog.New(&logs)
 	s.ctxf = func() context.Context { return logger.WithContext(ctx) }
 
@@ -223,18 +222,6 @@ func TestLocalEndToEnd(t *testing.T) {
 		t.Fatalf("group directory left: %v", err)
 	}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
