@@ -14,7 +14,10 @@ def code(src, *tags): return ("code", src, list(tags))
 def write(path, cells):
     out = []
     for i, (kind, src, tags) in enumerate(cells):
-        cid = hashlib.sha1(f"{path}:{i}".encode()).hexdigest()[:12]
+        # Ids hash the path inside templates/, so any checkout regenerates
+        # the same notebooks.
+        rel = os.path.relpath(path, os.path.dirname(os.path.abspath(__file__)))
+        cid = hashlib.sha1(f"{rel}:{i}".encode()).hexdigest()[:12]
         src = src.strip("\n")
         c = {"cell_type": kind, "id": cid, "metadata": {"tags": tags} if tags else {},
              "source": src.splitlines(True)}
@@ -28,6 +31,22 @@ def write(path, cells):
         f.write("\n")
 
 here = os.path.dirname(os.path.abspath(__file__))
+
+# The cell that makes the SDK, shared by every template that uses one.
+SDK_CELL = """
+import (
+	"fmt"
+
+	"ocs/secret"
+	"ocs/vcp"
+)
+
+token := ""
+if provider != "local" && provider != "onpremises" {
+	token = secret.Get("vcc_access_token")
+}
+sdk := vcp.MustSDK(vcp.New(token))
+"""
 
 # ---------------------------------------------------------------- 101-vc-nodes
 write(os.path.join(here, "101-vc-nodes", "101-vc-nodes.ipynb"), [
@@ -78,20 +97,7 @@ other providers read it as the secret `vcc_access_token`
 `vcp.MustSDK`, `MustUGroup` and the other `Must` helpers fail the cell with
 the SDK's message when a call returns an error.
 """),
-code("""
-import (
-	"fmt"
-
-	"ocs/secret"
-	"ocs/vcp"
-)
-
-token := ""
-if provider != "local" && provider != "onpremises" {
-	token = secret.Get("vcc_access_token")
-}
-sdk := vcp.MustSDK(vcp.New(token))
-fmt.Println("SDK ready for provider", provider)
+code(SDK_CELL + """fmt.Println("SDK ready for provider", provider)
 """),
 md("""
 ## 2. A unit group
@@ -269,20 +275,6 @@ ocs run moodle/990
 """),
 ])
 
-SDK_CELL = """
-import (
-	"fmt"
-
-	"ocs/secret"
-	"ocs/vcp"
-)
-
-token := ""
-if provider != "local" && provider != "onpremises" {
-	token = secret.Get("vcc_access_token")
-}
-sdk := vcp.MustSDK(vcp.New(token))
-"""
 
 write(os.path.join(M, "010-build.ipynb"), [
 md("""
