@@ -1,21 +1,18 @@
 package notebook
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
+	"ocs/kernel/kerneltest"
+)
 
 const corpusDir = "../testdata/notebooks"
 
@@ -390,7 +387,7 @@ func TestJupyterIsTheReferee(t *testing.T) {
 			stringForm[path] = true
 		}
 	}
-	for path, v := range referee(t, files) {
+	for path, v := range kerneltest.Referee(t, files...) {
 		if !v.Valid {
 			t.Errorf("%s: nbformat says invalid: %s", path, v.Error)
 		}
@@ -448,7 +445,7 @@ func TestValidationMatchesNbformat(t *testing.T) {
 		t.Fatalf("only %d mutations", len(files))
 	}
 	mismatches := 0
-	for path, v := range referee(t, files) {
+	for path, v := range kerneltest.Referee(t, files...) {
 		if verdicts[path] != v.Valid && !enumQuirk(t, path) {
 			mismatches++
 			if mismatches <= 10 {
@@ -488,116 +485,4 @@ func writeCase(t *testing.T, dir string, n *int, tree map[string]any, verdicts m
 	_, perr := Parse(data, path)
 	verdicts[path] = perr == nil
 	return path
-}
-
-type verdict struct {
-	File          string `json:"file"`
-	Valid         bool   `json:"valid"`
-	Error         string `json:"error"`
-	RelayoutEqual bool   `json:"relayout_equal"`
-}
-
-// referee asks Debian's python3-nbformat about files (testdata/nbcheck.py).
-// Missing tools skip the test locally and fail it in CI.
-func referee(t *testing.T, files []string) map[string]verdict {
-	t.Helper()
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import nbformat").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-nbformat is required in CI: %v", err)
-		}
-		t.Skipf("python3-nbformat not installed: %v", err)
-	}
-	cmd := exec.Command(python, "../testdata/nbcheck.py")
-	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("nbcheck: %v", err)
-	}
-	res := map[string]verdict{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var v verdict
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("nbcheck output %q: %v", sc.Text(), err)
-		}
-		res[v.File] = v
-	}
-	if len(res) != len(files) {
-		t.Fatalf("nbcheck answered for %d of %d files", len(res), len(files))
-	}
-	return res
-}
-
-// TestEncodeDeepNesting checks indentation past the precomputed run of
-// spaces: nested single-key objects come out as encoding/json indents them
-// with one space.
-func TestEncodeDeepNesting(t *testing.T) {
-	var v any = "leaf"
-	for i := 0; i < 100; i++ {
-		v = map[string]any{"k": v}
-	}
-	var got bytes.Buffer
-	e := newEncoder(&got)
-	e.value(v, 0)
-	if err := e.flush(); err != nil {
-		t.Fatal(err)
-	}
-	want, err := json.MarshalIndent(v, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != string(want) {
-		t.Errorf("deeply nested encoding differs from encoding/json's:\n%s", got.String())
-	}
-}
-
-// TestCellCache checks that writing through a cache gives the same bytes as
-// writing without one, as long as changed cells are forgotten.
-func TestCellCache(t *testing.T) {
-	nb, err := ReadFile(filepath.Join(corpusDir, "v4.5-all-types.ipynb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := NewCellCache()
-	dir := t.TempDir()
-	check := func(step string) {
-		t.Helper()
-		path := filepath.Join(dir, "rec.ipynb")
-		if err := nb.Checkpoint(path, cache); err != nil {
-			t.Fatal(err)
-		}
-		got, _ := os.ReadFile(path)
-		want, _ := nb.Bytes()
-		if !bytes.Equal(got, want) {
-			t.Fatalf("%s: cached write differs:\n%s", step, firstDiff(want, got))
-		}
-	}
-	check("first write")
-	check("unchanged")
-	big := NewCell(Code, "// a cell too large to cache")
-	big.Outputs = []*Output{NewStream("stdout", strings.Repeat("x\n", maxCachedCell))}
-	nb.Cells = append(nb.Cells, big)
-	check("a cell too large to cache")
-	if _, cached := cache.enc[big]; cached {
-		t.Error("a cell larger than maxCachedCell was cached")
-	}
-	big.Outputs[0].Text.Append("more\n")
-	check("the large cell changed without a Forget: it is never cached")
-	c := nb.Cells[1]
-	c.Outputs = append(c.Outputs, NewStream("stdout", "more\n"))
-	cache.Forget(c)
-	check("a changed cell forgotten")
-	nb.Cells = append(nb.Cells[:1], nb.Cells[2:]...)
-	nb.Metadata["ocs"] = map[string]any{"status": "running"}
-	check("a cell removed, notebook metadata changed")
-	c = nb.Cells[0]
-	c.Source.Set("# changed")
-	if err := nb.Checkpoint(filepath.Join(dir, "stale.ipynb"), cache); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "stale.ipynb")); bytes.Contains(got, []byte("# changed")) {
-		t.Fatal("the cache was not used for an unforgotten cell") // so the test above means something
-	}
 }
