@@ -555,17 +555,7 @@ func soakCleanup(t *testing.T, state string) {
 	if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
 		return
 	}
-	m, err := vcp.NewManager(state)
-	if err != nil {
-		t.Errorf("cleanup: %v", err)
-		return
-	}
-	names, _ := m.Store.GroupNames()
-	for _, g := range names {
-		if err := m.RemoveGroup(ctx, g); err != nil {
-			t.Errorf("cleanup of unit group %q: %v", g, err)
-		}
-	}
+	removeGroups(t, ctx, state)
 	nodes, others := stateProcs(state)
 	for _, pid := range append(nodes, others...) {
 		if p, err := os.FindProcess(pid); err == nil {

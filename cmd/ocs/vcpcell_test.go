@@ -20,20 +20,24 @@ func useStateDir(t *testing.T) string {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "state")
 	t.Setenv("OCS_STATE_DIR", state)
-	t.Cleanup(func() {
-		m, err := vcp.NewManager(state)
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		names, _ := m.Store.GroupNames()
-		for _, g := range names {
-			if err := m.RemoveGroup(context.Background(), g); err != nil {
-				t.Errorf("cleanup of unit group %q: %v", g, err)
-			}
-		}
-	})
+	t.Cleanup(func() { removeGroups(t, context.Background(), state) })
 	return state
+}
+
+// removeGroups removes every unit group in the state, and so its nodes.
+func removeGroups(t *testing.T, ctx context.Context, state string) {
+	t.Helper()
+	m, err := vcp.NewManager(state)
+	if err != nil {
+		t.Errorf("cleanup: %v", err)
+		return
+	}
+	names, _ := m.Store.GroupNames()
+	for _, g := range names {
+		if err := m.RemoveGroup(ctx, g); err != nil {
+			t.Errorf("cleanup of unit group %q: %v", g, err)
+		}
+	}
 }
 
 func newCellKernel(t *testing.T) *gokernel.Kernel {
