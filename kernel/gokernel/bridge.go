@@ -19,7 +19,6 @@ import (
 
 	"ocs/kernel"
 	"ocs/kernel/display"
-	"ocs/kernel/effects"
 )
 
 // Spec is the kernelspec of notebooks written for the Go kernel.
@@ -99,37 +98,6 @@ func (w *worker) mask(s string) string {
 		}
 	}
 	return s
-}
-
-// maskValue returns v with secrets masked in every string it holds; maps
-// and slices are copied, never changed in place.
-func (w *worker) maskValue(v any) any {
-	switch x := v.(type) {
-	case string:
-		return w.mask(x)
-	case map[string]any:
-		if x == nil {
-			return x
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = w.maskValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = w.maskValue(e)
-		}
-		return out
-	case []string:
-		out := make([]string, len(x))
-		for i, e := range x {
-			out[i] = w.mask(e)
-		}
-		return out
-	}
-	return v
 }
 
 func (w *worker) sh(parts ...string) {
@@ -373,104 +341,6 @@ func (w *worker) requestSecret(ctx context.Context, name string) (string, error)
 	}
 }
 
-// gateway is the worker's effects.Gateway for one cell: Live runs and
-// reports, Replay answers from the journal in order.
-type gateway struct {
-	w         *worker
-	mode      kernel.Mode
-	journal   []kernel.Effect
-	next      int
-	cellIndex int
-	diverged  *kernel.DivergenceError // the first call that did not match
-}
-
-var _ effects.Gateway = (*gateway)(nil)
-
-func (g *gateway) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
-	// Host packages pass arguments as the code gave them (a node's
-	// environment may hold a password): secrets are masked before the call
-	// is compared with the journal or journaled.
-	args, _ = g.w.maskValue(args).(map[string]any)
-	if g.mode == kernel.Replay {
-		return g.replay(op, args)
-	}
-	res, err := live(ctx)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	// The code gets the real result; the journal a masked copy.
-	masked, _ := g.w.maskValue(res).(map[string]any)
-	eff := kernel.Effect{Op: op, Args: args, Result: masked}
-	if err != nil {
-		eff.Err = g.w.mask(err.Error())
-	}
-	if sendErr := g.w.emit.send(message{Type: msgEffect, Effect: &eff}); sendErr != nil && err == nil {
-		err = fmt.Errorf("report effect: %w", sendErr)
-	}
-	return res, err
-}
-
-func (g *gateway) replay(op string, args map[string]any) (map[string]any, error) {
-	if g.diverged != nil {
-		return nil, g.diverged
-	}
-	call := describeCall(op, args)
-	if g.next >= len(g.journal) {
-		g.diverged = &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call}
-		return nil, g.diverged
-	}
-	want := g.journal[g.next]
-	if want.Op != op || !sameJSON(want.Args, args) {
-		g.diverged = &kernel.DivergenceError{CellIndex: g.cellIndex, Call: call, Journal: describeCall(want.Op, want.Args)}
-		return nil, g.diverged
-	}
-	g.next++
-	if want.Err != "" {
-		return want.Result, errors.New(want.Err)
-	}
-	return want.Result, nil
-}
-
-// finish reports journal entries the replayed cell did not call.
-func (g *gateway) finish() error {
-	if g.mode != kernel.Replay || g.next >= len(g.journal) {
-		return nil
-	}
-	want := g.journal[g.next]
-	d := &kernel.DivergenceError{CellIndex: g.cellIndex, Call: "no further call", Journal: describeCall(want.Op, want.Args)}
-	return &cellFailure{EName: "DivergenceError", EValue: d.Error(), Divergence: d}
-}
-
-// describeCall names a call for a person: a shell command as the command
-// line, anything else with its arguments as JSON.
-func describeCall(op string, args map[string]any) string {
-	if cmd, ok := args["command"].(string); ok && len(args) == 1 {
-		return fmt.Sprintf("%s %q", op, cmd)
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(args); err != nil {
-		return op
-	}
-	return op + " " + strings.TrimSpace(b.String())
-}
-
-// sameJSON compares values as JSON: a journal read back from a record has
-// float64 where the live call had int.
-func sameJSON(a, b map[string]any) bool {
-	ra, errA := json.Marshal(a)
-	rb, errB := json.Marshal(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	var na, nb any
-	if json.Unmarshal(ra, &na) != nil || json.Unmarshal(rb, &nb) != nil {
-		return false
-	}
-	return reflect.DeepEqual(na, nb)
-}
-
 func toInt(v any) int {
 	switch n := v.(type) {
 	case int:
@@ -504,4 +374,10 @@ func findShell() string {
 		return p
 	}
 	return "/bin/sh"
+}
+
+// reportEffect sends a completed effect to the supervisor, which hands it
+// to the Host.
+func (w *worker) reportEffect(e kernel.Effect) error {
+	return w.emit.send(message{Type: msgEffect, Effect: &e})
 }

@@ -128,7 +128,7 @@ type cellRun struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	cell   kernel.Cell
-	gw     *gateway
+	gw     *effects.Journal
 	// failure is how a bridge call failed the cell; the bridge panics to
 	// unwind the interpreted code, and the panic value alone may not survive.
 	failure *cellFailure
@@ -279,7 +279,7 @@ func (w *worker) current() *cellRun {
 func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	run := &cellRun{ctx: ctx, cancel: cancel, cell: cell, gw: &gateway{w: w, mode: cell.Mode, journal: cell.Journal, cellIndex: cell.Index}}
+	run := &cellRun{ctx: ctx, cancel: cancel, cell: cell, gw: effects.NewJournal(cell.Mode, cell.Journal, cell.Index, w.mask, w.reportEffect)}
 	w.mu.Lock()
 	w.cur = run
 	w.mu.Unlock()
@@ -293,10 +293,13 @@ func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	}()
 
 	err := w.execute(ctx, run)
-	if err == nil && cell.Mode == kernel.Replay {
-		err = run.gw.finish()
+	if err == nil {
+		var d *kernel.DivergenceError
+		if errors.As(run.gw.Finish(), &d) {
+			err = &cellFailure{EName: "DivergenceError", EValue: d.Error(), Divergence: d}
+		}
 	}
-	if d := run.gw.diverged; d != nil && ctx.Err() == nil {
+	if d := run.gw.Diverged(); d != nil && ctx.Err() == nil {
 		// Whatever the code did with the gateway's error (a host package
 		// may hand it to cell code, which may ignore it), the replay is
 		// void.
