@@ -80,3 +80,10 @@ func parseAuthorizedKey(line string) (ssh.PublicKey, error) {
 	}
 	return k, nil
 }
+
+// EnsureKey creates an ed25519 key pair at path and path+".pub" (0600)
+// unless one is there.
+func EnsureKey(path, comment string) error {
+	_, err := ensureKeyFile(path, comment)
+	return err
+}

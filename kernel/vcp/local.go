@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,10 +36,24 @@ func (localProvider) Plan(spec *SpecRecord, n int, used map[string]bool) ([]stri
 	if len(spec.ParamsV) > 0 {
 		notes = append(notes, fmt.Sprintf("params_v %s not mounted: local nodes share this host's filesystem", strings.Join(spec.ParamsV, ",")))
 	}
-	if len(spec.IPAddresses) > 0 {
-		return nil, nil, fmt.Errorf("the local provider allocates loopback addresses itself; ip_addresses %v cannot be honoured", spec.IPAddresses)
-	}
 	var addrs []string
+	if len(spec.IPAddresses) > 0 {
+		// Templates choose node addresses; on local they must be loopback
+		// ones no other node has, one per node.
+		if len(spec.IPAddresses) != n {
+			return nil, nil, fmt.Errorf("local: %d nodes asked for but %d ip_addresses given", n, len(spec.IPAddresses))
+		}
+		for _, a := range spec.IPAddresses {
+			if err := checkLoopback(a); err != nil {
+				return nil, nil, err
+			}
+			if used[a] || slices.Contains(addrs, a) {
+				return nil, nil, fmt.Errorf("address %q is already used by another node; pass a free 127.x.y.z address", a)
+			}
+			addrs = append(addrs, a)
+		}
+		return addrs, notes, nil
+	}
 	for a := 42; a < 128 && len(addrs) < n; a++ {
 		for b := 0; b < 256 && len(addrs) < n; b++ {
 			for c := 1; c < 255 && len(addrs) < n; c++ {
@@ -72,7 +87,7 @@ func (localProvider) Boot(ctx context.Context, env *NodeEnv, n *NodeRecord) erro
 		shell = "/bin/bash"
 	}
 	cfg := nodeConfig{
-		Address: n.Address, Port: n.Port, User: n.User, Shell: shell,
+		Address: n.Address, Port: n.Port, User: n.User, Logins: localLogins(n.User), Shell: shell,
 		Home: filepath.Join(env.Dir, "home"), AuthorizedKeys: keys, Env: env.Unit.Spec.ParamsE,
 	}
 	data, err := json.MarshalIndent(cfg, "", "  ")
@@ -141,4 +156,15 @@ func dialCheck(ctx context.Context, address string, port int) bool {
 	}
 	c.Close()
 	return true
+}
+
+// localLogins are the login names a local node accepts besides its user:
+// "vcp", the user OCS's base images make (sessions still run as the ocs
+// user). "root" is accepted only when ocs runs as root, so that a login as
+// root never runs as someone else.
+func localLogins(user string) []string {
+	if user == "vcp" {
+		return nil
+	}
+	return []string{"vcp"}
 }

@@ -97,6 +97,9 @@ func (m *Manager) Group(ctx context.Context, name string) (*GroupRecord, error) 
 type UnitRequest struct {
 	Group, Unit, Provider, Flavor string
 	Spec                          SpecRecord
+	// AskedProvider is the provider the template named, when a mapping
+	// runs the unit on Provider instead.
+	AskedProvider string
 }
 
 // CreateUnit records a unit and its nodes, then boots them, blocking until
@@ -122,7 +125,7 @@ func (m *Manager) CreateUnit(ctx context.Context, r UnitRequest) (*UnitRecord, e
 		if g.unit(r.Unit) != nil {
 			return nil, fmt.Errorf("unit %q already exists in unit group %q", r.Unit, r.Group)
 		}
-		u := &UnitRecord{Name: r.Unit, Provider: p.Name(), Flavor: r.Flavor, Created: time.Now().UTC(), Spec: r.Spec, NextNo: 1}
+		u := &UnitRecord{Name: r.Unit, Provider: p.Name(), AskedProvider: r.AskedProvider, Flavor: r.Flavor, Created: time.Now().UTC(), Spec: r.Spec, NextNo: 1}
 		var err error
 		if nodes, err = m.plan(p, g, u, all, n, &r.Spec); err != nil {
 			return nil, fmt.Errorf("create unit %q: %w", r.Unit, err)
@@ -570,9 +573,10 @@ func (m *Manager) RemoveGroup(ctx context.Context, group string) error {
 
 // NodeView is a node with its live state, as listings show it.
 type NodeView struct {
-	UGroup   string `json:"ugroup"`
-	Unit     string `json:"unit"`
-	Provider string `json:"provider"`
+	UGroup        string `json:"ugroup"`
+	Unit          string `json:"unit"`
+	Provider      string `json:"provider"`
+	AskedProvider string `json:"asked_provider,omitempty"`
 	NodeRecord
 	Live string `json:"live_state"`
 }
@@ -587,7 +591,7 @@ func (m *Manager) Nodes(ctx context.Context, g *GroupRecord) []NodeView {
 			if perr == nil {
 				live = p.Status(ctx, m.env(g.Name, u, n), n)
 			}
-			out = append(out, NodeView{UGroup: g.Name, Unit: u.Name, Provider: u.Provider, NodeRecord: *n, Live: live})
+			out = append(out, NodeView{UGroup: g.Name, Unit: u.Name, Provider: u.Provider, AskedProvider: u.AskedProvider, NodeRecord: *n, Live: live})
 		}
 	}
 	return out

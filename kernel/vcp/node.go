@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -28,9 +29,12 @@ const NodeSubcommand = "__vcp-node"
 // nodeConfig is node.json in a node's directory: everything the node
 // process needs. It holds no secret; the host key is a file beside it.
 type nodeConfig struct {
-	Address        string   `json:"address"`
-	Port           int      `json:"port"` // 0: try 22, else any free port
-	User           string   `json:"user"`
+	Address string `json:"address"`
+	Port    int    `json:"port"` // 0: try 22, else any free port
+	User    string `json:"user"`
+	// Logins are more login names accepted for User (templates log in as
+	// "vcp" or "root"); sessions run as User all the same.
+	Logins         []string `json:"logins,omitempty"`
 	Shell          string   `json:"shell"`
 	Home           string   `json:"home"`
 	AuthorizedKeys []string `json:"authorized_keys"`
@@ -90,7 +94,7 @@ func RunNode(ctx context.Context, dir string, ready io.WriteCloser) error {
 	srv := &nodeServer{cfg: cfg, procs: map[*exec.Cmd]bool{}}
 	srv.ssh = &ssh.ServerConfig{
 		PublicKeyCallback: func(c ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
-			if c.User() != cfg.User {
+			if c.User() != cfg.User && !slices.Contains(cfg.Logins, c.User()) {
 				return nil, fmt.Errorf("unknown user %q", c.User())
 			}
 			for _, a := range keys {

@@ -25,6 +25,9 @@ type Options struct {
 	Context func() context.Context
 	// NodeCommand starts local node processes; nil means this executable.
 	NodeCommand *NodeCommand
+	// Providers maps the providers templates name to those of this build
+	// (--provider); nil means ProviderMapFromEnv().
+	Providers ProviderMap
 }
 
 var (
@@ -42,9 +45,10 @@ func SetDefaults(o Options) {
 
 // SDK is the entry point cells use, the Go form of VcpSDK.
 type SDK struct {
-	m    *Manager
-	gw   Gateway
-	ctxf func() context.Context
+	m         *Manager
+	gw        Gateway
+	ctxf      func() context.Context
+	providers ProviderMap
 }
 
 // New returns an SDK with the default options (see SetDefaults). The token
@@ -67,7 +71,12 @@ func NewWithOptions(token string, o Options) (*SDK, error) {
 	if o.NodeCommand != nil {
 		m.NodeCommand = *o.NodeCommand
 	}
-	s := &SDK{m: m, gw: o.Gateway, ctxf: o.Context}
+	s := &SDK{m: m, gw: o.Gateway, ctxf: o.Context, providers: o.Providers}
+	if s.providers == nil {
+		if s.providers, err = ProviderMapFromEnv(); err != nil {
+			return nil, err
+		}
+	}
 	if s.gw == nil {
 		s.gw = PassThrough{}
 	}
@@ -111,7 +120,10 @@ type Unit struct {
 	Flavor   string     `json:"flavor"`
 	Created  time.Time  `json:"created"`
 	Spec     SpecRecord `json:"spec"`
-	sdk      *SDK
+	// AskedProvider is the provider the template named when a mapping
+	// ran the unit on Provider instead ("" when they are the same).
+	AskedProvider string `json:"asked_provider,omitempty"`
+	sdk           *SDK
 }
 
 // Node is one node as the SDK reports it; State is the live state
@@ -120,6 +132,7 @@ type Node struct {
 	UGroup               string   `json:"ugroup"`
 	Unit                 string   `json:"unit"`
 	Provider             string   `json:"provider"`
+	AskedProvider        string   `json:"asked_provider,omitempty"`
 	No                   int      `json:"no"`
 	ID                   string   `json:"id"`
 	Name                 string   `json:"name"`
@@ -135,12 +148,12 @@ type Node struct {
 func groupOf(g *GroupRecord) UnitGroup { return UnitGroup{Name: g.Name, ID: g.ID, Created: g.Created} }
 
 func unitOf(group string, u *UnitRecord) Unit {
-	return Unit{UGroup: group, Name: u.Name, Provider: u.Provider, Flavor: u.Flavor, Created: u.Created, Spec: u.Spec}
+	return Unit{UGroup: group, Name: u.Name, Provider: u.Provider, Flavor: u.Flavor, Created: u.Created, Spec: u.Spec, AskedProvider: u.AskedProvider}
 }
 
 func nodeOf(v NodeView, spec SpecRecord) Node {
 	return Node{
-		UGroup: v.UGroup, Unit: v.Unit, Provider: v.Provider, No: v.No, ID: v.ID, Name: v.Name, State: v.Live,
+		UGroup: v.UGroup, Unit: v.Unit, Provider: v.Provider, AskedProvider: v.AskedProvider, No: v.No, ID: v.ID, Name: v.Name, State: v.Live,
 		CloudInstanceAddress: v.Address, Port: v.Port, User: v.User, PID: v.PID, Volumes: spec.ParamsV, Notes: v.Notes,
 	}
 }
@@ -228,16 +241,19 @@ func (sp *Spec) record() SpecRecord {
 // or flavor is an error.
 func (s *SDK) GetSpec(provider, flavor string) (*Spec, error) {
 	res, err := s.call("vcp.get_spec", map[string]any{"provider": provider, "flavor": flavor}, func(ctx context.Context) (any, error) {
-		p, err := LookupProvider(provider)
-		if err != nil {
+		// The flavor is the asked provider's; the provider it runs on
+		// must be in this build.
+		if _, err := LookupProvider(s.RunsOn(provider)); err != nil {
+			if _, cloud := cloudFlavors[provider]; cloud {
+				return nil, fmt.Errorf("%w; map it to one that is: ocs run --provider %s=local (or =onpremises)", err, provider)
+			}
 			return nil, err
 		}
-		for _, f := range p.Flavors() {
-			if f.Name == flavor {
-				return map[string]any{"spec": Spec{Provider: provider, Flavor: flavor}}, nil
-			}
+		if _, ok := FlavorAttrs(provider, flavor); ok {
+			return map[string]any{"spec": Spec{Provider: provider, Flavor: flavor}}, nil
 		}
-		return nil, fmt.Errorf("provider %q has no flavor %q (flavors: %s)", provider, flavor, flavorNames(p))
+		t, _ := FlavorTable(provider)
+		return nil, fmt.Errorf("provider %q has no flavor %q (flavors: %s)", provider, flavor, strings.Join(t.Column("flavor"), ", "))
 	})
 	if err != nil {
 		return nil, err
@@ -250,13 +266,15 @@ func (s *SDK) GetSpec(provider, flavor string) (*Spec, error) {
 	return &sp, nil
 }
 
-func flavorNames(p Provider) string {
-	var n []string
-	for _, f := range p.Flavors() {
-		n = append(n, f.Name)
-	}
-	return strings.Join(n, ", ")
+// RunsOn is the provider a unit that asks for provider runs on, after the
+// SDK's provider mapping.
+func (s *SDK) RunsOn(provider string) string {
+	to, _ := s.providers.Resolve(provider)
+	return to
 }
+
+// ProviderMap returns the SDK's provider mapping.
+func (s *SDK) ProviderMap() ProviderMap { return s.providers }
 
 // SetSSHPubkey adds the public key(s) in the file at path to the keys that
 // may log in to the unit's nodes.
@@ -326,13 +344,9 @@ func (sp *Spec) String() string {
 // DFFlavors returns the flavors of provider as a table.
 func (s *SDK) DFFlavors(provider string) (*Table, error) {
 	res, err := s.call("vcp.df_flavors", map[string]any{"provider": provider}, func(ctx context.Context) (any, error) {
-		p, err := LookupProvider(provider)
+		t, err := FlavorTable(provider)
 		if err != nil {
 			return nil, err
-		}
-		t := &Table{Columns: []string{"flavor", "description"}}
-		for _, f := range p.Flavors() {
-			t.Rows = append(t.Rows, []string{f.Name, f.Description})
 		}
 		return map[string]any{"table": t}, nil
 	})
@@ -372,13 +386,19 @@ func (ug *UnitGroup) CreateUnit(name string, spec *Spec) (*Unit, error) {
 	}
 	rec := spec.record()
 	args := map[string]any{"ugroup": ug.Name, "name": name, "provider": spec.Provider, "flavor": spec.Flavor}
+	runsOn, mapped := ug.sdk.providers.Resolve(spec.Provider)
+	req := UnitRequest{Group: ug.Name, Unit: name, Provider: runsOn, Flavor: spec.Flavor, Spec: rec}
+	if mapped {
+		args["runs_on"] = runsOn
+		req.AskedProvider = spec.Provider
+	}
 	specArgs, err := jsonMap(rec)
 	if err != nil {
 		return nil, err
 	}
 	args["spec"] = specArgs
 	res, err := ug.sdk.call("vcp.create_unit", args, func(ctx context.Context) (any, error) {
-		u, err := ug.sdk.m.CreateUnit(ctx, UnitRequest{Group: ug.Name, Unit: name, Provider: spec.Provider, Flavor: spec.Flavor, Spec: rec})
+		u, err := ug.sdk.m.CreateUnit(ctx, req)
 		if u == nil {
 			return nil, err
 		}
@@ -390,7 +410,7 @@ func (ug *UnitGroup) CreateUnit(name string, spec *Spec) (*Unit, error) {
 
 func (ug *UnitGroup) unitFrom(res map[string]any, err error) (*Unit, error) {
 	if res == nil || res["unit"] == nil {
-		return nil, nil
+		return nil, err
 	}
 	var u Unit
 	if derr := fromMap(res, "unit", &u); derr != nil {
@@ -840,4 +860,25 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// BindUGroup returns g, as a call result decoded it, bound to s: a kernel
+// that keeps SDK objects on its side of a bridge (Python cells) uses it to
+// act on a group again without a lookup.
+func (s *SDK) BindUGroup(g UnitGroup) *UnitGroup {
+	g.sdk = s
+	return &g
+}
+
+// BindUnit returns u bound to s (see BindUGroup).
+func (s *SDK) BindUnit(u Unit) *Unit {
+	u.sdk = s
+	return &u
+}
+
+// BindSpec returns sp bound to s (see BindUGroup), so that its calls
+// (SetSSHPubkey) go through s's gateway.
+func (s *SDK) BindSpec(sp Spec) *Spec {
+	sp.sdk = s
+	return &sp
 }

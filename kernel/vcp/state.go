@@ -38,13 +38,16 @@ type GroupRecord struct {
 
 // UnitRecord is the persistent record of one unit of a group.
 type UnitRecord struct {
-	Name     string        `json:"name"`
-	Provider string        `json:"provider"`
-	Flavor   string        `json:"flavor"`
-	Created  time.Time     `json:"created"`
-	Spec     SpecRecord    `json:"spec"`
-	NextNo   int           `json:"next_no"`
-	Nodes    []*NodeRecord `json:"nodes"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	// AskedProvider is the provider the template named when a provider
+	// mapping ran the unit on Provider ("" when it ran where it asked).
+	AskedProvider string        `json:"asked_provider,omitempty"`
+	Flavor        string        `json:"flavor"`
+	Created       time.Time     `json:"created"`
+	Spec          SpecRecord    `json:"spec"`
+	NextNo        int           `json:"next_no"`
+	Nodes         []*NodeRecord `json:"nodes"`
 }
 
 // SpecRecord is the part of a Spec that is kept with a unit; a public key is

@@ -86,7 +86,7 @@ func (m *Manager) UnitsTable(ctx context.Context, group string) (*Table, error) 
 		}
 		t.Rows = append(t.Rows, []string{
 			"compute", "1", g.Name, unitState(all), g.ID, u.Created.Format(time.DateTime), u.Name, unitState(states),
-			u.Provider, u.Flavor, strconv.Itoa(len(states)),
+			providerLabel(u), u.Flavor, strconv.Itoa(len(states)),
 		})
 	}
 	return t, nil
@@ -124,7 +124,7 @@ func (m *Manager) NodesTable(ctx context.Context, group, unit string) (*Table, e
 			}
 			t.Rows = append(t.Rows, []string{
 				g.Name, u.Name, unitState(states), strconv.Itoa(v.No), v.ID, v.Live, v.Address,
-				id, v.Name, strconv.Itoa(v.Port), u.Provider, strings.Join(u.Spec.ParamsV, ","), strings.Join(v.Notes, "; "),
+				id, v.Name, strconv.Itoa(v.Port), providerLabel(u), strings.Join(u.Spec.ParamsV, ","), strings.Join(v.Notes, "; "),
 			})
 		}
 	}
@@ -132,4 +132,13 @@ func (m *Manager) NodesTable(ctx context.Context, group, unit string) (*Table, e
 		return nil, fmt.Errorf("unit %q of unit group %q %w", unit, group, ErrNotFound)
 	}
 	return t, nil
+}
+
+// providerLabel shows where a unit runs, and what it asked for when a
+// provider mapping chose another: "aws->local".
+func providerLabel(u *UnitRecord) string {
+	if u.AskedProvider != "" && u.AskedProvider != u.Provider {
+		return u.AskedProvider + "->" + u.Provider
+	}
+	return u.Provider
 }

@@ -1,0 +1,2 @@
+"""Helpers OCS templates import before the VCP SDK (`from common import
+logsetting`)."""

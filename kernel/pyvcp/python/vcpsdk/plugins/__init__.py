@@ -1,0 +1,1 @@
+"""VCP SDK plugins; ocs has none that reach a cloud."""
