@@ -153,14 +153,16 @@ var methods = map[string]func(c *call) (map[string]any, error){
 	"find_units":        (*call).findUnits,
 	"find_nodes":        (*call).findNodes,
 	"find_ip_addresses": (*call).findIPAddresses,
-	"df_units":          func(c *call) (map[string]any, error) { return c.withGroup(func(ug *vcp.UnitGroup) (map[string]any, error) { return table(ug.DFUnits()) }) },
-	"df_nodes":          (*call).dfNodes,
-	"delete_units":      (*call).deleteUnits,
-	"cleanup":           (*call).cleanup,
-	"add_nodes":         (*call).nodeOp,
-	"delete_nodes":      (*call).nodeOp,
-	"power_on_nodes":    (*call).nodeOp,
-	"power_off_nodes":   (*call).nodeOp,
+	"df_units": func(c *call) (map[string]any, error) {
+		return c.withGroup(func(ug *vcp.UnitGroup) (map[string]any, error) { return table(ug.DFUnits()) })
+	},
+	"df_nodes":        (*call).dfNodes,
+	"delete_units":    (*call).deleteUnits,
+	"cleanup":         (*call).cleanup,
+	"add_nodes":       (*call).nodeOp,
+	"delete_nodes":    (*call).nodeOp,
+	"power_on_nodes":  (*call).nodeOp,
+	"power_off_nodes": (*call).nodeOp,
 }
 
 func table(t *vcp.Table, err error) (map[string]any, error) {
