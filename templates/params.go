@@ -13,14 +13,25 @@ import (
 	"strings"
 )
 
-// Param is one parameter a Go template declares in its cell tagged
-// "parameters": `name := default // help` or `var name = default // help`.
+// Param is one parameter a template declares: in a Go cell tagged
+// "parameters" (`name := default // help` or `var name = default // help`),
+// in a Python one (papermill's `name = default  # help`, see ParsePyParams)
+// or in an OCS cell tagged vcp:parameters (see ParseVCPParams).
 type Param struct {
-	Name    string `json:"name"`
-	Type    string `json:"type"` // string, int, float64, bool or []string
+	Name string `json:"name"`
+	// Type is string, int, float64, bool or []string in Go; in Python the
+	// type of the default's literal (int, float, str, bool, None, list,
+	// dict, ...) or its annotation, "" for an expression.
+	Type string `json:"type"`
+	// Default is the default as -p takes it in Go, as Python source in
+	// Python.
 	Default string `json:"default"`
 	Help    string `json:"help,omitempty"`
 	Line    int    `json:"line"` // 1-based line in the cell
+	// Kind and Example belong to OCS parameters cells: one of the Kind
+	// constants, and the values the cell's comments give as examples.
+	Kind    string `json:"kind,omitempty"`
+	Example string `json:"example,omitempty"`
 }
 
 // ParamError is a problem in a parameters cell, at a line of that cell.
