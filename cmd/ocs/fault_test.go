@@ -77,6 +77,17 @@ func startOCS(t *testing.T, env []string, limit time.Duration, args ...string) *
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startOCSExeLimit(t, exe, env, limit, args...)
+}
+
+// startOCSExe starts the ocs binary exe (a copy of this one) with args.
+func startOCSExe(t *testing.T, exe string, env []string, args ...string) *ocsProc {
+	t.Helper()
+	return startOCSExeLimit(t, exe, env, 60*time.Second, args...)
+}
+
+func startOCSExeLimit(t *testing.T, exe string, env []string, limit time.Duration, args ...string) *ocsProc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	p := &ocsProc{ctx: ctx, cancel: cancel, limit: limit}
 	p.cmd = exec.CommandContext(ctx, exe, args...)

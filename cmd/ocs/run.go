@@ -16,7 +16,9 @@ import (
 	"golang.org/x/term"
 
 	"ocs/catalog"
+	"ocs/kernel/cellenv"
 	"ocs/kernel/gokernel"
+	"ocs/kernel/vcp"
 	"ocs/notebook"
 	"ocs/runner"
 )
@@ -270,7 +272,18 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	if f.cwd != "" {
 		dir = f.cwd
 	}
-	k, err := gokernel.New(ctx, gokernel.Options{Dir: dir})
+	// The cells' child processes get an environment ocs built: `ocs` from a
+	// private folder, and none of the --secret variables.
+	stateDir, err := vcp.DefaultStateDir()
+	if err != nil {
+		return fmt.Errorf("vcp state directory: %w", err)
+	}
+	env, err := cellenv.New(cellenv.Options{StateDir: stateDir, Drop: f.secrets})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	k, err := gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env.Environ()})
 	if err != nil {
 		return err
 	}
@@ -293,6 +306,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 				continue
 			}
 			_ = run.Abort()
+			_ = env.Close()
 			fmt.Fprintln(cmd.OutOrStdout(), record)
 			exitNow(exitInterrupted)
 		}

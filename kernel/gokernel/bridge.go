@@ -369,13 +369,6 @@ func toStrings(v any) []string {
 	return nil
 }
 
-func findShell() string {
-	if p, err := exec.LookPath("bash"); err == nil {
-		return p
-	}
-	return "/bin/sh"
-}
-
 // reportEffect sends a completed effect to the supervisor, which hands it
 // to the Host.
 func (w *worker) reportEffect(e kernel.Effect) error {

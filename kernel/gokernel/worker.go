@@ -21,6 +21,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"ocs/kernel"
+	"ocs/kernel/cellenv"
 	"ocs/kernel/display"
 	"ocs/kernel/effects"
 )
@@ -156,7 +157,7 @@ func newWorker(out io.Writer) (*worker, error) {
 	w := &worker{
 		emit:          &emitter{out: newMessageWriter(out)},
 		env:           newEnvStore(os.Environ()),
-		shell:         findShell(),
+		shell:         cellenv.Shell(), // by absolute path: never a `bash` planted on PATH
 		secretReplies: make(chan message, 1),
 		imports:       map[importKey]bool{},
 	}

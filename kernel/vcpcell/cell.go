@@ -16,10 +16,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 
+	"ocs/kernel/cellenv"
 	"ocs/kernel/effects"
 	"ocs/kernel/gokernel"
 	"ocs/kernel/vcp"
@@ -139,34 +139,29 @@ func runSSHMagic(ctx context.Context, target, body string, stdout, stderr io.Wri
 // OCS_STATE_DIR, so that shell lines in cells (`!ocs vcp ssh GROUP -- cmd`,
 // `!ssh -F $(ocs vcp ssh-config --path GROUP) ...`) reach the same VCP
 // state as the SDK. The worker copies the environment when it starts.
+// Started by `ocs run`, the worker already has the run's environment
+// (package cellenv); started otherwise (a test), it makes its own.
 func shellEnv() (func(), error) {
 	cleanup := func() {}
-	if os.Getenv("OCS_STATE_DIR") == "" {
+	if os.Getenv(cellenv.StateDirEnv) == "" {
 		dir, err := vcp.DefaultStateDir()
 		if err != nil {
 			return cleanup, fmt.Errorf("vcp state directory: %w", err)
 		}
-		os.Setenv("OCS_STATE_DIR", dir)
+		os.Setenv(cellenv.StateDirEnv, dir)
 	}
-	exe, err := os.Executable()
+	if cellenv.Prepared(os.Environ()) {
+		return cleanup, nil
+	}
+	env, err := cellenv.New(cellenv.Options{})
 	if err != nil {
-		return cleanup, fmt.Errorf("find the ocs executable: %w", err)
+		return cleanup, err
 	}
-	bin := filepath.Dir(exe)
-	if filepath.Base(exe) != "ocs" {
-		// Named otherwise (a test binary, ocs-dev): a private directory
-		// holds an `ocs` link to it.
-		tmp, err := os.MkdirTemp("", "ocs-bin-")
-		if err != nil {
-			return cleanup, fmt.Errorf("make the ocs PATH entry: %w", err)
+	for _, kv := range env.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "PATH" || k == cellenv.DirEnv {
+			os.Setenv(k, v)
 		}
-		if err := os.Symlink(exe, filepath.Join(tmp, "ocs")); err != nil {
-			os.RemoveAll(tmp)
-			return cleanup, fmt.Errorf("make the ocs PATH entry: %w", err)
-		}
-		bin = tmp
-		cleanup = func() { os.RemoveAll(tmp) }
 	}
-	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	return cleanup, nil
+	return func() { _ = env.Close() }, nil
 }

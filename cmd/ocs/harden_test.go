@@ -1,0 +1,99 @@
+package main
+
+// Hardening tests: each reproduces one finding of the security review
+// (issue 12) against the real ocs, run as a separate process.
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ocs/notebook"
+)
+
+// recordText is every output of every cell of a record, as one string.
+func recordText(t *testing.T, path string) string {
+	t.Helper()
+	nb, err := notebook.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			b.WriteString(o.Text.String())
+			fmt.Fprint(&b, o.Data, o.EName, ": ", o.EValue, o.Traceback, "\n")
+		}
+	}
+	return b.String()
+}
+
+// copyExecutable copies this test binary (which acts as ocs, see TestMain)
+// to dir/ocs: the real binary, in a folder of the test's choosing.
+func copyExecutable(t *testing.T, dir string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	dst := filepath.Join(dir, "ocs")
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// Finding 1: programs planted next to the ocs binary (ocs in /tmp, anyone
+// may write there) must not run for a cell's `!` lines: the shell is found
+// by absolute path and PATH never holds the binary's folder.
+func TestHardenPathHijack(t *testing.T) {
+	bin := t.TempDir()
+	exe := copyExecutable(t, bin)
+	marker := filepath.Join(t.TempDir(), "hijacked")
+	for _, name := range []string{"bash", "whoami", "sh"} {
+		script := "#!/bin/sh\necho planted-" + name + " >> " + marker + "\necho planted-" + name + "\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	nb := filepath.Join(dir, "nb.ipynb")
+	writeGoNotebook(t, nb, "!whoami\n!echo hello-from-echo\n!echo PATH=$PATH", `!ocs version`)
+	record := filepath.Join(dir, "out.ipynb")
+	env := faultEnv(t, t.TempDir())
+	p := startOCSExe(t, exe, env, "run", nb, "-o", record)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, p.stderr.String())
+	}
+	if data, err := os.ReadFile(marker); err == nil {
+		t.Fatalf("a planted program ran: %s", data)
+	}
+	text := recordText(t, record)
+	if strings.Contains(text, "planted-") || !strings.Contains(text, "hello-from-echo") || !strings.Contains(text, "ocs dev") {
+		t.Fatalf("record outputs:\n%s", text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if i := strings.Index(line, "PATH="); i >= 0 {
+			for _, p := range filepath.SplitList(line[i+len("PATH="):]) {
+				if filepath.Clean(p) == bin {
+					t.Errorf("the cell's PATH holds the binary's folder %s: %s", bin, line)
+				}
+			}
+		}
+	}
+}
