@@ -2,6 +2,7 @@ package pyvcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -38,13 +39,16 @@ func TestMain(m *testing.M) {
 
 // journal is a live effects gateway that records each operation.
 type journal struct {
-	mu  sync.Mutex
-	ops []string
+	mu   sync.Mutex
+	ops  []string
+	args []string // JSON of each operation's arguments
 }
 
 func (j *journal) Do(ctx context.Context, op string, args map[string]any, live func(context.Context) (map[string]any, error)) (map[string]any, error) {
 	j.mu.Lock()
 	j.ops = append(j.ops, op)
+	b, _ := json.Marshal(args)
+	j.args = append(j.args, string(b))
 	j.mu.Unlock()
 	return live(ctx)
 }
