@@ -5,7 +5,7 @@ import (
 	"io/fs"
 )
 
-//go:embed python
+//go:embed all:python
 var python embed.FS
 
 // PythonGroup is the name of the pybridge group of the modules.

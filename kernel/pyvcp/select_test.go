@@ -1,0 +1,77 @@
+package pyvcp
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ocs/kernel/kerneltest"
+)
+
+func TestSelect(t *testing.T) {
+	py := kerneltest.NeedTool(t, "/usr/bin/python3")
+	ctx := context.Background()
+	ours := t.TempDir() // stands for ocs's installed modules
+	if err := os.MkdirAll(filepath.Join(ours, "vcpsdk"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := fs.ReadFile(PythonFiles(), "vcpsdk/__init__.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ours, "vcpsdk", "__init__.py"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	native := t.TempDir() // an environment's own SDK
+	if err := os.MkdirAll(filepath.Join(native, "vcpsdk"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(native, "vcpsdk", "__init__.py"), []byte("VERSION = '25.04'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(path string) []string { return []string{"PATH=/usr/bin:/bin", "PYTHONPATH=" + path} }
+	for _, tc := range []struct {
+		name, choice, path, served, err string
+	}{
+		{"default without an SDK", "", "", ServeOcs, ""},
+		{"default with ocs's own on the path", "", ours, ServeOcs, ""},
+		{"default with the environment's", "", native, ServeNative, ""},
+		{"ocs over the environment's", "ocs", native, ServeOcs, ""},
+		{"native with the environment's", "native", native, ServeNative, ""},
+		{"native without one", "native", "", "", "cannot import vcpsdk"},
+		{"native with only ocs's", "native", ours, "", "cannot import vcpsdk"},
+		{"bad choice", "cloud", "", "", `want "ocs" or "native"`},
+	} {
+		sel, err := Select(ctx, tc.choice, py, env(tc.path), ours)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %+v, %v; want error %q", tc.name, sel, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || sel.Served != tc.served {
+			t.Errorf("%s: %+v, %v; want %s", tc.name, sel, err, tc.served)
+		}
+		if (sel.Served == ServeOcs) != (sel.PythonPath == ours) || (sel.Served == ServeNative) != strings.HasPrefix(sel.Native, native) {
+			t.Errorf("%s: %+v", tc.name, sel)
+		}
+	}
+}
+
+// The embedded modules are packages (an __init__.py each), never caches.
+func TestPythonFilesEmbedded(t *testing.T) {
+	var got []string
+	err := fs.WalkDir(PythonFiles(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			got = append(got, p)
+		}
+		return err
+	})
+	want := "common/__init__.py common/logsetting.py vcpsdk/__init__.py vcpsdk/plugins/__init__.py vcpsdk/plugins/mdx_ext.py vcpsdk/vcpsdk.py"
+	if err != nil || strings.Join(got, " ") != want {
+		t.Errorf("embedded files = %v, %v; want %s", got, err, want)
+	}
+}
