@@ -39,6 +39,7 @@ type runFlags struct {
 	resume      bool
 	cells       string
 	from        string
+	vcp         vcpFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -83,7 +84,9 @@ Exit status:
   2    usage error or invalid input
   3    timed out (--cell-timeout or --timeout)
   4    kernel or infrastructure failure
-  130  interrupted (Ctrl-C, SIGTERM)`,
+  130  interrupted (Ctrl-C, SIGTERM)
+
+` + vcpFlagsHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTemplate(cmd, args[0], f)
@@ -105,6 +108,7 @@ Exit status:
 	fl.BoolVar(&f.resume, "resume", false, "continue a failed or interrupted build record from its first unfinished cell")
 	fl.StringVar(&f.cells, "cells", "", "run just these cells (`LIST` like 12-15,18 or cell ids), replaying the ones before them")
 	fl.StringVar(&f.from, "from", "", "run from this `CELL` (number or id) to the end, replaying the ones before it")
+	addVcpFlags(fl, &f.vcp)
 	return cmd
 }
 
@@ -145,6 +149,9 @@ func resolveSource(ctx context.Context, source string) ([]step, error) {
 
 func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	ctx := cmd.Context()
+	if err := f.vcp.setup(); err != nil {
+		return err
+	}
 	steps, err := resolveSource(ctx, source)
 	if err != nil {
 		return err
