@@ -164,4 +164,12 @@ vcp.MustUGroup(sdk.GetUGroup("cells")) == nil`, kernel.Live, nil)
 	if text := streamText(rec); err == nil || !strings.Contains(text, `VCPError: provider "local" has no flavor "huge"`) {
 		t.Errorf("Must on an error: err %v, output %q", err, text)
 	}
+
+	// A CreateUnit that makes no unit fails its cell with the SDK's reason,
+	// not two cells later with "no reachable node".
+	rec, err = execCell(t, k, `ug2 := vcp.MustUGroup(sdk.CreateUGroup("cells2"))
+vcp.MustUnit(ug2.CreateUnit("op", vcp.MustSpec(sdk.GetSpec("onpremises", "default"))))`, kernel.Live, nil)
+	if text := streamText(rec); err == nil || !strings.Contains(text, "VCPError: ") || !strings.Contains(text, "needs spec ip_addresses") {
+		t.Errorf("MustUnit of a unit not made: err %v, output %q", err, text)
+	}
 }

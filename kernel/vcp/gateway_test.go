@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -137,5 +138,40 @@ func TestNilObjectsGiveErrors(t *testing.T) {
 	var sp *Spec
 	if err := sp.SetSSHPubkey("/nonexistent"); err == nil {
 		t.Error("SetSSHPubkey on nil spec: no error")
+	}
+}
+
+// CreateUnit that makes no unit returns the reason, never (nil, nil).
+func TestCreateUnitWithoutUnitReturnsError(t *testing.T) {
+	s := newTestSDK(t, nil)
+	ug, err := s.CreateUGroup("nounit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onprem, _ := s.GetSpec("onpremises", "default")
+	local, _ := s.GetSpec("local", "small")
+	local.NumNodes = 0
+	for _, tc := range []struct {
+		name, unit string
+		spec       *Spec
+		want       string
+	}{
+		{"onpremises without ip_addresses", "op", onprem, "needs spec ip_addresses"},
+		{"invalid unit name", "bad/name", local, `invalid unit name "bad/name"`},
+		{"local with ip_addresses", "ips", &Spec{Provider: "local", Flavor: "small", IPAddresses: []string{"10.0.0.1"}, sdk: s}, "cannot be honoured"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := ug.CreateUnit(tc.unit, tc.spec)
+			if u != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CreateUnit = %v, %v; want no unit and an error saying %q", u, err, tc.want)
+			}
+		})
+	}
+	if _, err := ug.CreateUnit("dup", local); err != nil {
+		t.Fatal(err)
+	}
+	u, err := ug.CreateUnit("dup", local)
+	if u != nil || err == nil || !strings.Contains(err.Error(), `unit "dup" already exists`) {
+		t.Fatalf("duplicate CreateUnit = %v, %v", u, err)
 	}
 }

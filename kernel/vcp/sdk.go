@@ -410,6 +410,8 @@ func (ug *UnitGroup) CreateUnit(name string, spec *Spec) (*Unit, error) {
 
 func (ug *UnitGroup) unitFrom(res map[string]any, err error) (*Unit, error) {
 	if res == nil || res["unit"] == nil {
+		// No unit: GetUnit found none (err nil), or CreateUnit made none
+		// and err says why.
 		return nil, err
 	}
 	var u Unit
