@@ -18,6 +18,8 @@ type localProvider struct{}
 
 func (localProvider) Name() string { return "local" }
 
+func (localProvider) allocatesLoopback() {}
+
 func (localProvider) Flavors() []Flavor {
 	return []Flavor{
 		{Name: "small", Description: "local node process (no resource limits)"},

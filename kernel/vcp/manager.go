@@ -158,8 +158,30 @@ func (m *Manager) plan(p Provider, g *GroupRecord, u *UnitRecord, all []*GroupRe
 	for _, on := range u.Nodes { // not yet written
 		used[on.Address] = true
 	}
-	addrs, notes, err := p.Plan(spec, n, used)
-	if err != nil {
+	var addrs, notes []string
+	var ids []string
+	planIDs := func(used map[string]bool) (map[string]string, error) {
+		var err error
+		if addrs, notes, err = p.Plan(spec, n, used); err != nil {
+			return nil, err
+		}
+		chosen := map[string]string{}
+		for _, a := range addrs {
+			id := newID()
+			ids = append(ids, id)
+			chosen[a] = id
+		}
+		return chosen, nil
+	}
+	if _, hostWide := p.(loopbackAllocator); hostWide {
+		book, err := openAddressBook()
+		if err != nil {
+			return nil, err
+		}
+		if err := book.claim(m.Store.Dir, g.Name, used, planIDs); err != nil {
+			return nil, err
+		}
+	} else if _, err := planIDs(used); err != nil {
 		return nil, err
 	}
 	usr := currentUser()
@@ -171,11 +193,11 @@ func (m *Manager) plan(p Provider, g *GroupRecord, u *UnitRecord, all []*GroupRe
 		}
 	}
 	var nodes []*NodeRecord
-	for _, a := range addrs {
+	for i, a := range addrs {
 		no := u.NextNo
 		u.NextNo++
 		nd := &NodeRecord{
-			No: no, ID: newID(), Name: fmt.Sprintf("%s-%s-%d", g.Name, u.Name, no), Address: a,
+			No: no, ID: ids[i], Name: fmt.Sprintf("%s-%s-%d", g.Name, u.Name, no), Address: a,
 			User: usr, State: StateBooting, Notes: notes, Created: time.Now().UTC(),
 		}
 		u.Nodes = append(u.Nodes, nd)
@@ -476,6 +498,13 @@ func (m *Manager) deleteRecorded(ctx context.Context, group string, u *UnitRecor
 	})
 	if uerr == nil && g != nil {
 		uerr = m.Store.writeAccess(g)
+	}
+	if _, hostWide := p.(loopbackAllocator); hostWide && len(gone) > 0 {
+		if book, berr := openAddressBook(); berr == nil {
+			// A claim left behind is dropped later all the same, once its
+			// node is found gone from the state.
+			_ = book.release(m.Store.Dir, gone)
+		}
 	}
 	return errors.Join(err, uerr)
 }

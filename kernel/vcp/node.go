@@ -137,6 +137,9 @@ func listenNode(address string, port int) (net.Listener, error) {
 		}
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
+	if errors.Is(err, syscall.EADDRINUSE) && port != 0 {
+		return nil, &PortTakenError{Address: address, Port: port, Holder: portHolder(address, port)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s port %d: %w", address, port, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ import (
 func TestNodeOnNonDefaultPort(t *testing.T) {
 	sshBin := kerneltest.NeedTool(t, "ssh")
 	ansible := kerneltest.NeedTool(t, "ansible")
+	// A private address book: this state directory then gets 127.42.0.1
+	// and .2, the addresses whose port 22 the test holds.
+	t.Setenv("OCS_RUNTIME_DIR", filepath.Join(t.TempDir(), "run"))
 	held := true
 	for _, ip := range []string{"127.42.0.1", "127.42.0.2"} {
 		ln, err := net.Listen("tcp", ip+":22")
@@ -40,7 +44,10 @@ func TestNodeOnNonDefaultPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, _ := unit.FindNodes()
+	ns, err := unit.FindNodes()
+	if err != nil || len(ns) != 2 {
+		t.Fatalf("FindNodes = %v, %v", ns, err)
+	}
 	for _, n := range ns {
 		if held && n.Port == 22 {
 			t.Fatalf("node %s got port 22, which the test holds", n.Name)

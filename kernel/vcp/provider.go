@@ -33,6 +33,11 @@ type Provider interface {
 	Status(ctx context.Context, env *NodeEnv, n *NodeRecord) string
 }
 
+// loopbackAllocator is implemented by providers whose node addresses ocs
+// chooses on this host; the manager claims them in the host-wide address
+// book so that no other state directory takes them.
+type loopbackAllocator interface{ allocatesLoopback() }
+
 // Flavor is one size a provider offers.
 type Flavor struct {
 	Name        string `json:"flavor"`
