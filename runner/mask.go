@@ -1,8 +1,14 @@
 package runner
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -24,18 +30,26 @@ type masker struct {
 	replacer *strings.Replacer
 }
 
+// add makes secret known, with the escaped forms it takes when a program
+// prints it quoted: Go's %q, JSON (with and without HTML escapes) and URL
+// escapes. Other encodings (base64, hex, a secret cut in pieces) are not
+// recognised; docs/security.md says so.
 func (m *masker) add(secret string) {
 	if secret == "" {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, s := range m.secrets {
-		if s == secret {
-			return
+	added := false
+	for _, form := range escapedForms(secret) {
+		if !slices.Contains(m.secrets, form) {
+			m.secrets = append(m.secrets, form)
+			added = true
 		}
 	}
-	m.secrets = append(m.secrets, secret)
+	if !added {
+		return
+	}
 	// Longer secrets first, so one that contains another is masked whole.
 	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
 	pairs := make([]string, 0, 2*len(m.secrets))
@@ -43,6 +57,76 @@ func (m *masker) add(secret string) {
 		pairs = append(pairs, s, Mask)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
+}
+
+// escapedForms are secret and the forms it takes inside quoted or escaped
+// text, without their quotes.
+func escapedForms(secret string) []string {
+	forms := []string{secret}
+	addForm := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	q := strconv.Quote(secret)
+	addForm(q[1 : len(q)-1])
+	q = strconv.QuoteToASCII(secret)
+	addForm(q[1 : len(q)-1])
+	for _, html := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(secret) == nil {
+			j := strings.TrimSpace(b.String())
+			addForm(j[1 : len(j)-1])
+		}
+	}
+	addForm(url.QueryEscape(secret))
+	addForm(url.PathEscape(secret))
+	return forms
+}
+
+// Masker is a run's masker as its caller sees it: one it shares with its
+// own output (the log writer, error messages), so that every secret the run
+// learns is masked there too. Safe for concurrent use.
+type Masker struct{ m *masker }
+
+// NewMasker returns an empty Masker.
+func NewMasker() *Masker { return &Masker{m: &masker{}} }
+
+// Add makes secrets known (their escaped forms too).
+func (m *Masker) Add(secrets ...string) {
+	for _, s := range secrets {
+		m.m.add(s)
+	}
+}
+
+// Mask replaces every known secret in s.
+func (m *Masker) Mask(s string) string { return m.m.mask(s) }
+
+// Writer masks what is written to w, one Write at a time: for writers that
+// get whole lines (a logger's events, error messages), since a secret
+// split across two writes is not recognised.
+func (m *Masker) Writer(w io.Writer) io.Writer { return maskWriter{m: m.m, w: w} }
+
+type maskWriter struct {
+	m *masker
+	w io.Writer
+}
+
+func (mw maskWriter) Write(p []byte) (int, error) {
+	masked := mw.m.mask(string(p))
+	if _, err := io.WriteString(mw.w, masked); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// KnownSecrets is a Secrets that knows values before any cell asks for
+// them (from the environment, a secrets file): the run masks them from its
+// first cell on, whether a cell asked or not.
+type KnownSecrets interface {
+	Known() []string
 }
 
 // values returns the secrets known so far.

@@ -89,8 +89,12 @@ type Options struct {
 	Source Source
 	// Params are raw values for the template's parameters (-p, -f).
 	Params map[string]string
-	// Secrets answers secret requests; nil refuses them.
+	// Secrets answers secret requests; nil refuses them. A KnownSecrets
+	// has its values masked from the start.
 	Secrets Secrets
+	// Masker, when set, is the masker the run adds the secrets it learns
+	// to, shared with the caller's logs and messages (nil: the run's own).
+	Masker *Masker
 	// CellTimeout and Timeout (whole run); zero means none.
 	CellTimeout time.Duration
 	Timeout     time.Duration
@@ -199,7 +203,16 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 	if opts.SaveInterval == 0 {
 		opts.SaveInterval = 2 * time.Second
 	}
-	return &Run{opts: opts, nb: nb, mask: &masker{}, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
+	mask := &masker{}
+	if opts.Masker != nil {
+		mask = opts.Masker.m
+	}
+	if ks, ok := opts.Secrets.(KnownSecrets); ok {
+		for _, v := range ks.Known() {
+			mask.add(v)
+		}
+	}
+	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
 }
 
 // checkLanguage refuses notebooks for kernels this build cannot run.

@@ -97,3 +97,48 @@ func TestHardenPathHijack(t *testing.T) {
 		}
 	}
 }
+
+// Findings 2 and 3: a --secret variable reaches no child process, its value
+// is masked from the first cell on (no cell asked for it), and the log line
+// written when the worker dies of a panic carrying it is masked, in both
+// log formats.
+func TestHardenSecretEnvAndLogs(t *testing.T) {
+	const value = "Sup3rSecretXYZ-4242"
+	dir := t.TempDir()
+	nb := filepath.Join(dir, "nb.ipynb")
+	// The cells read the value from a file: in their source, it would be
+	// in the record as the template wrote it.
+	if err := os.WriteFile(filepath.Join(dir, "value.txt"), []byte(value), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeGoNotebook(t, nb,
+		"!env | grep MYSECRET || echo no-MYSECRET-var",
+		"!echo value is $(cat value.txt)",
+		"import (\n\t\"os\"\n\t\"time\"\n)\ndata, _ := os.ReadFile(\"value.txt\")\ngo func() { panic(\"leak \" + string(data)) }()\ntime.Sleep(5 * time.Second)")
+	for _, format := range []string{"console", "json"} {
+		t.Run(format, func(t *testing.T) {
+			record := filepath.Join(dir, format+".ipynb")
+			env := append(faultEnv(t, t.TempDir()), "MYSECRET="+value)
+			code, p := runOCSProcess(t, env, "run", nb, "-o", record, "--secret", "MYSECRET", "--log-format", format)
+			if code != exitInfra {
+				t.Fatalf("exit %d, want %d (the worker died); stderr:\n%s", code, exitInfra, p.stderr.String())
+			}
+			data, err := os.ReadFile(record)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, text := range map[string]string{"record": string(data), "stderr": p.stderr.String(), "stdout": p.stdout.String()} {
+				if strings.Contains(text, value) {
+					t.Errorf("the secret is in the %s:\n%s", what, text)
+				}
+			}
+			if !strings.Contains(p.stderr.String(), "go kernel worker died") {
+				t.Errorf("no log line for the dead worker:\n%s", p.stderr.String())
+			}
+			out := recordText(t, record)
+			if !strings.Contains(out, "no-MYSECRET-var") || !strings.Contains(out, "value is ********") || !strings.Contains(out, "leak ********") {
+				t.Errorf("record outputs:\n%s", out)
+			}
+		})
+	}
+}

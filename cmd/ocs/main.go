@@ -18,6 +18,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"ocs/runner"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,14 +36,17 @@ type globals struct {
 	// started is set once flags and arguments have been accepted; an error
 	// before that is a usage error.
 	started bool
+	// masker masks known secrets in every log line and error message.
+	masker *runner.Masker
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{}
+	g := &globals{masker: runner.NewMasker()}
 	root := newRoot(g, stdin, stdout, stderr)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	ctx = context.WithValue(ctx, maskerKey{}, g.masker)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -49,7 +54,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !g.started {
 		err = usageError{err}
 	}
-	return report(stderr, cmd, err)
+	return report(g.masker.Writer(stderr), cmd, err)
+}
+
+// maskerKey carries the process's masker in the context: every secret a
+// run learns is masked in the logs and error messages too.
+type maskerKey struct{}
+
+// processMasker returns the masker of this invocation of ocs.
+func processMasker(ctx context.Context) *runner.Masker {
+	if m, ok := ctx.Value(maskerKey{}).(*runner.Masker); ok {
+		return m
+	}
+	return runner.NewMasker()
 }
 
 func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -62,7 +79,7 @@ writes every output into a build record: a copy of the notebook.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			logger, err := newLogger(stderr, g.logFormat, g.logLevel)
+			logger, err := newLogger(stderr, g.masker, g.logFormat, g.logLevel)
 			if err != nil {
 				return usageError{err}
 			}
@@ -94,7 +111,7 @@ writes every output into a build record: a copy of the notebook.`,
 
 // newLogger builds the one logger of the process: human lines on a terminal,
 // JSON otherwise or when asked.
-func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+func newLogger(w io.Writer, masker *runner.Masker, format, level string) (zerolog.Logger, error) {
 	if level == "" {
 		level = "warn"
 		if format == "json" {
@@ -116,12 +133,15 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	default:
 		return zerolog.Logger{}, fmt.Errorf("invalid --log-format %q (want auto, console or json)", format)
 	}
-	var out io.Writer = w
+	// Every event is masked as a whole, whatever a field holds (a panic's
+	// text, a command line): nothing logged carries a secret ocs knows.
+	masked := masker.Writer(w)
+	out := masked
 	switch format {
 	case "console":
-		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+		out = zerolog.ConsoleWriter{Out: masked, TimeFormat: "15:04:05"}
 	case "console-plain":
-		out = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05"}
+		out = zerolog.ConsoleWriter{Out: masked, NoColor: true, TimeFormat: "15:04:05"}
 	}
 	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
 }

@@ -219,6 +219,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	opts := runner.Options{
 		Params:      params,
 		Secrets:     secrets,
+		Masker:      processMasker(ctx),
 		CellTimeout: f.cellTimeout,
 		Timeout:     f.timeout,
 		AllowErrors: f.allowErrors,

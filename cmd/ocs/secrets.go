@@ -75,6 +75,18 @@ func (s *secretStore) readFile(path string) error {
 	return sc.Err()
 }
 
+// Known returns the values known before any cell asks: those from the
+// environment and the secrets file, masked from the first cell on.
+func (s *secretStore) Known() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.values))
+	for _, v := range s.values {
+		out = append(out, v)
+	}
+	return out
+}
+
 func (s *secretStore) Secret(name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
