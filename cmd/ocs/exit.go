@@ -86,6 +86,9 @@ func exitCode(err error) int {
 // report prints err the way ocs prints every error and returns its exit
 // code. Usage errors are followed by the usage of the command at fault.
 func report(w io.Writer, cmd *cobra.Command, err error) int {
+	if c, ok := w.(*console); ok && c.json {
+		return reportJSON(c, err)
+	}
 	var done reported
 	if !errors.As(err, &done) {
 		fmt.Fprintf(w, "ocs: error: %s\n", strings.TrimSpace(err.Error()))
@@ -103,4 +106,25 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 		fmt.Fprintf(w, "\n%s", cmd.UsageString())
 	}
 	return exitCode(err)
+}
+
+// reportJSON is report for --log-format json: one log event with the
+// error, its hint and the exit code.
+func reportJSON(w io.Writer, err error) int {
+	code := exitCode(err)
+	ev := map[string]any{"level": "error", "message": strings.TrimSpace(err.Error()), "exit_code": code}
+	var h hinted
+	var re runError
+	switch {
+	case errors.As(err, &h) && h.hint != "":
+		ev["hint"] = h.hint
+	case errors.As(err, &re) && re.hint != "":
+		ev["hint"] = re.hint
+	}
+	var done reported
+	if errors.As(err, &done) {
+		ev["message"] = "failed"
+	}
+	w.Write(jsonEvent(ev))
+	return code
 }

@@ -14,16 +14,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"ocs/runner"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -40,8 +37,10 @@ type globals struct {
 	masker *runner.Masker
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, rawStderr io.Writer) int {
 	g := &globals{masker: runner.NewMasker()}
+	// Everything on stderr is masked, whoever writes it.
+	stderr := newConsole(rawStderr, g.masker.Writer(rawStderr))
 	root := newRoot(g, stdin, stdout, stderr)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -54,7 +53,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !g.started {
 		err = usageError{err}
 	}
-	return report(g.masker.Writer(stderr), cmd, err)
+	if g.logFormat == "json" {
+		stderr.setJSON() // a flag error comes before the logger was built
+	}
+	return report(stderr, cmd, err)
 }
 
 // maskerKey carries the process's masker in the context: every secret a
@@ -69,17 +71,18 @@ func processMasker(ctx context.Context) *runner.Masker {
 	return runner.NewMasker()
 }
 
-func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+func newRoot(g *globals, stdin io.Reader, stdout io.Writer, stderr *console) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ocs",
 		Short: "Run infrastructure templates written as Jupyter notebooks, headless",
 		Long: `ocs runs infrastructure templates (Jupyter notebooks whose cells create
 virtual nodes and configure them over SSH and Ansible) from a terminal, and
 writes every output into a build record: a copy of the notebook.`,
+		Version:       readBuildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			logger, err := newLogger(stderr, g.masker, g.logFormat, g.logLevel)
+			logger, err := newLogger(stderr, g.logFormat, g.logLevel)
 			if err != nil {
 				return usageError{err}
 			}
@@ -88,6 +91,7 @@ writes every output into a build record: a copy of the notebook.`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate("ocs {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -106,12 +110,16 @@ writes every output into a build record: a copy of the notebook.`,
 	)
 	root.AddCommand(newVcpCmd())
 	root.AddCommand(newNodeCmd())
+	root.AddCommand(newManCmd())
+	addCompletions(root)
 	return root
 }
 
 // newLogger builds the one logger of the process: human lines on a terminal,
 // JSON otherwise or when asked.
-func newLogger(w io.Writer, masker *runner.Masker, format, level string) (zerolog.Logger, error) {
+// w is the console, which masks every secret ocs knows in whatever is
+// written through it (a panic's text, a command line).
+func newLogger(w *console, format, level string) (zerolog.Logger, error) {
 	if level == "" {
 		level = "warn"
 		if format == "json" {
@@ -124,38 +132,29 @@ func newLogger(w io.Writer, masker *runner.Masker, format, level string) (zerolo
 	}
 	switch format {
 	case "auto":
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			format = "console"
-		} else {
+		format = "console"
+		if w.plain {
 			format = "console-plain"
 		}
-	case "console", "json":
+	case "json":
+		w.setJSON()
+	case "console":
 	default:
 		return zerolog.Logger{}, fmt.Errorf("invalid --log-format %q (want auto, console or json)", format)
 	}
-	// Every event is masked as a whole, whatever a field holds (a panic's
-	// text, a command line): nothing logged carries a secret ocs knows.
-	masked := masker.Writer(w)
-	out := masked
+	var out io.Writer = w
 	switch format {
 	case "console":
-		out = zerolog.ConsoleWriter{Out: masked, TimeFormat: "15:04:05"}
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
 	case "console-plain":
-		out = zerolog.ConsoleWriter{Out: masked, NoColor: true, TimeFormat: "15:04:05"}
+		out = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05"}
 	}
+	// Records give durations in seconds; so do the logs, with sub-second
+	// timestamps.
+	zerolog.DurationFieldUnit = time.Second
+	zerolog.DurationFieldInteger = false
+	zerolog.TimeFieldFormat = time.RFC3339Nano
 	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of ocs",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "ocs %s\n", version)
-			return err
-		},
-	}
 }
 
 // writeJSON prints v as indented JSON, for the --json flags.

@@ -11,12 +11,11 @@ import (
 	"ocs/runner"
 )
 
-// progress shows a run on stderr: on a terminal, a live line per cell
-// (index/total, section, elapsed, spinner) with the cell's output streamed
-// beneath; elsewhere, plain lines.
+// progress shows a run on stderr: on a terminal, a live status line per
+// cell (index/total, section, elapsed, spinner) below the cell's output as
+// it streams; elsewhere (a pipe, TERM=dumb), plain lines only.
 type progress struct {
-	w     io.Writer
-	tty   bool
+	c     *console
 	quiet bool
 
 	mu      sync.Mutex
@@ -42,8 +41,8 @@ func (p *progress) CellStarted(c runner.CellInfo) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cell, p.started, p.running, p.midLine = c, time.Now(), true, false
-	if !p.tty {
-		fmt.Fprintf(p.w, "%s ...\n", p.label(c))
+	if !p.c.live {
+		fmt.Fprintf(p.c, "%s ...\n", p.label(c))
 		return
 	}
 	p.drawLocked()
@@ -71,7 +70,7 @@ func (p *progress) drawLocked() {
 	if !p.running {
 		return
 	}
-	fmt.Fprintf(p.w, "\r\033[K%s %s %s", spinner[p.frame%len(spinner)], p.label(p.cell), time.Since(p.started).Round(100*time.Millisecond))
+	p.c.setStatus(fmt.Sprintf("%s %s %s", spinner[p.frame%len(spinner)], p.label(p.cell), time.Since(p.started).Round(100*time.Millisecond)))
 }
 
 func (p *progress) CellOutput(c runner.CellInfo, o kernel.Output) {
@@ -84,18 +83,10 @@ func (p *progress) CellOutput(c runner.CellInfo, o kernel.Output) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-	io.WriteString(p.w, text)
-	p.midLine = !strings.HasSuffix(text, "\n")
-	if p.tty {
-		if p.midLine {
-			fmt.Fprintln(p.w)
-			p.midLine = false
-		}
-		p.drawLocked()
-	}
+	// The console keeps the status line below the text, ending a partial
+	// line before it draws the status again.
+	io.WriteString(p.c, text)
+	p.midLine = !p.c.live && !strings.HasSuffix(text, "\n")
 }
 
 func outputText(o kernel.Output) string {
@@ -124,10 +115,9 @@ func (p *progress) CellFinished(c runner.CellInfo, status runner.Status, took ti
 	}
 	p.running = false
 	mark := map[runner.Status]string{runner.Completed: "✓", runner.Failed: "✗", runner.TimedOut: "⏱", runner.Interrupted: "■"}[status]
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
-	} else if p.midLine {
-		fmt.Fprintln(p.w)
+	p.c.clearStatus()
+	if p.midLine {
+		fmt.Fprintln(p.c)
 	}
-	fmt.Fprintf(p.w, "%s %s %s in %s\n", mark, p.label(c), status, took.Round(time.Millisecond))
+	fmt.Fprintf(p.c, "%s %s %s in %s\n", mark, p.label(c), status, took.Round(time.Millisecond))
 }

@@ -224,7 +224,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		Timeout:     f.timeout,
 		AllowErrors: f.allowErrors,
 		OutputCap:   f.outputCap,
-		Version:     version,
+		Version:     readBuildInfo().String(),
 		Observer:    newProgress(cmd, stderr, f.quiet),
 	}
 	dir := filepath.Dir(s.path)
@@ -345,7 +345,11 @@ func newProgress(cmd *cobra.Command, stderr io.Writer, quiet bool) runner.Observ
 	if format, _ := cmd.Flags().GetString("log-format"); format == "json" {
 		return nil
 	}
-	return &progress{w: stderr, tty: isTerminal(stderr), quiet: quiet}
+	c, ok := stderr.(*console)
+	if !ok {
+		c = newConsole(stderr, stderr)
+	}
+	return &progress{c: c, quiet: quiet}
 }
 
 // exitNow ends the process; the one place below main that does, for a
@@ -363,6 +367,6 @@ func sameFile(a, b string) bool {
 }
 
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(int(f.Fd()))
 }
