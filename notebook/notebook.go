@@ -105,6 +105,39 @@ func (t Text) String() string {
 	return strings.Join(t.parts, "")
 }
 
+// JSON returns the text as nbformat stores it: a string, or a list of the
+// lines exactly as they were read. TextFromJSON reads it back.
+func (t Text) JSON() any {
+	if !t.list {
+		return t.String()
+	}
+	parts := make([]any, len(t.parts))
+	for i, p := range t.parts {
+		parts[i] = p
+	}
+	return parts
+}
+
+// TextFromJSON is the text v holds (a string or a list of strings, as JSON
+// decodes them), in v's form; ok is false for anything else.
+func TextFromJSON(v any) (t Text, ok bool) {
+	switch v := v.(type) {
+	case string:
+		return Text{parts: []string{v}}, true
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return Text{}, false
+			}
+			parts[i] = s
+		}
+		return Text{parts: parts, list: true}, true
+	}
+	return Text{}, false
+}
+
 // IsList reports whether the text is stored as a list of lines.
 func (t Text) IsList() bool { return t.list }
 

@@ -8,6 +8,11 @@ const OCSKey = "ocs"
 // which ocs writes too.
 const ExecutionKey = "execution"
 
+// TemplateSourceKey, in a cell's metadata.ocs, holds the cell's source as
+// the template had it (string or list, as stored), when ocs wrote parameter
+// values into the cell itself.
+const TemplateSourceKey = "template_source"
+
 // InjectedTag marks the cell into which parameters given on the command line
 // are written.
 const InjectedTag = "injected-parameters"
@@ -15,7 +20,8 @@ const InjectedTag = "injected-parameters"
 // Strip turns a build record back into a clean template: it clears outputs
 // and execution counts, drops ocs's own run metadata (metadata.ocs at both
 // levels and the execution timestamps) and the parameter cell ocs injected,
-// and keeps everything else. It reports whether anything changed.
+// gives cells ocs filled with parameters their template source back, and
+// keeps everything else. It reports whether anything changed.
 func (nb *Notebook) Strip() bool {
 	changed := false
 	if _, ok := nb.Metadata[OCSKey]; ok {
@@ -31,6 +37,12 @@ func (nb *Notebook) Strip() bool {
 		if _, ours := c.Metadata[OCSKey]; ours && c.HasTag(InjectedTag) {
 			changed = true
 			continue
+		}
+		if meta, ok := c.Metadata[OCSKey].(map[string]any); ok {
+			// A cell ocs wrote parameters into gets its template text back.
+			if src, ok := TextFromJSON(meta[TemplateSourceKey]); ok {
+				c.Source = src
+			}
 		}
 		for _, key := range []string{OCSKey, ExecutionKey} {
 			if _, ok := c.Metadata[key]; ok {

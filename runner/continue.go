@@ -111,7 +111,7 @@ func (r *Run) reinjectParams(allowNew bool) error {
 	recorded, _ := meta["parameters"].(map[string]any)
 	hasCell := false
 	for _, c := range r.nb.Cells {
-		hasCell = hasCell || c.HasTag(notebook.InjectedTag)
+		hasCell = hasCell || c.HasTag(notebook.InjectedTag) || hasTemplateSource(c)
 	}
 	if !hasCell && (len(r.opts.Params) == 0 || !allowNew) {
 		if len(r.opts.Params) > 0 {

@@ -24,26 +24,31 @@ func invalid(format string, args ...any) error {
 	return &inputError{fmt.Errorf(format, args...)}
 }
 
-// Params returns the parameters the notebook declares in its first cell
-// tagged "parameters", and that cell's index (-1 when there is none).
+// Params returns the parameters the notebook declares (its cell tagged
+// "parameters" in the notebook's language and, in Python notebooks, its
+// cells tagged vcp:parameters) and the index of the "parameters" cell (-1
+// when there is none). On error the index is that of the cell that cannot
+// be read.
 func Params(nb *notebook.Notebook) ([]templates.Param, int, error) {
-	for i, c := range nb.Cells {
-		if c.Type != notebook.Code || !c.HasTag(TagParameters) {
-			continue
-		}
-		params, err := templates.ParseParams(c.Source.String())
-		if err != nil {
-			return nil, i, invalid("parameters cell (cells[%d]) %w", i, err)
-		}
-		return params, i, nil
+	d, err := declare(nb)
+	if err == nil {
+		err = d.paramsErr
 	}
-	return nil, -1, nil
+	if err != nil {
+		var pe *cellParseError
+		if errors.As(err, &pe) {
+			return nil, pe.index, err
+		}
+		return nil, -1, err
+	}
+	return d.all(), d.at, nil
 }
 
 // injectParams writes the given values into a cell tagged
 // injected-parameters right after the parameters cell, replacing one an
-// earlier run injected. Values of secret-looking names are masked in the
-// record's copy of the cell; the kernel gets the real ones.
+// earlier run injected, and into the vcp:parameters cells in place.
+// Values of secret-looking names are masked in the record's copy of the
+// cell; the kernel gets the real ones.
 func (r *Run) injectParams() error {
 	// Remove what an earlier run injected, keeping its id for the new cell.
 	kept := r.nb.Cells[:0]
@@ -56,46 +61,48 @@ func (r *Run) injectParams() error {
 		kept = append(kept, c)
 	}
 	r.nb.Cells = kept
-	if len(r.opts.Params) == 0 {
-		return nil
-	}
-	declared, at, err := Params(r.nb)
+	d, err := declare(r.nb)
 	if err != nil {
 		return err
 	}
-	if at < 0 {
-		return invalid("parameters given, but the notebook has no cell tagged %q", TagParameters)
+	if d.paramsErr != nil && len(r.opts.Params) > 0 {
+		return d.paramsErr
+	}
+	if err := r.checkGiven(d); err != nil {
+		return err
+	}
+	r.params = map[string]any{}
+	if err := r.fillVCPCells(d); err != nil {
+		return err
 	}
 	byName := map[string]templates.Param{}
-	for _, p := range declared {
+	for _, p := range d.params {
 		byName[p.Name] = p
 	}
 	names := make([]string, 0, len(r.opts.Params))
 	for name := range r.opts.Params {
-		if _, ok := byName[name]; !ok {
-			known := make([]string, 0, len(declared))
-			for _, p := range declared {
-				known = append(known, p.Name)
-			}
-			return invalid("unknown parameter %q (the template declares: %s)", name, strings.Join(known, ", "))
+		if _, ok := byName[name]; ok {
+			names = append(names, name)
 		}
-		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil
 	}
 	sort.Slice(names, func(i, j int) bool { return byName[names[i]].Line < byName[names[j]].Line })
 	var real, shown strings.Builder
-	real.WriteString("// Parameters given to ocs run.\n")
-	shown.WriteString("// Parameters given to ocs run.\n")
-	r.params = map[string]any{}
+	fmt.Fprintf(&real, "%s Parameters given to ocs run.\n", d.dialect.comment)
+	fmt.Fprintf(&shown, "%s Parameters given to ocs run.\n", d.dialect.comment)
 	for _, name := range names {
 		raw := r.opts.Params[name]
-		lit, err := byName[name].Value(raw)
+		typed, hasTyped := r.opts.ParamValues[name]
+		lit, err := d.dialect.literal(byName[name], raw, typed, hasTyped)
 		if err != nil {
 			return &inputError{err}
 		}
 		fmt.Fprintf(&real, "%s = %s\n", name, lit)
 		if IsSecretName(name) {
 			r.mask.add(raw)
-			fmt.Fprintf(&shown, "%s = %q // masked: give it again to rerun\n", name, Mask)
+			fmt.Fprintf(&shown, "%s = %q %s masked: give it again to rerun\n", name, Mask, d.dialect.comment)
 			r.params[name] = Mask
 			continue
 		}
@@ -106,6 +113,7 @@ func (r *Run) injectParams() error {
 	cell.ID = oldID
 	cell.Metadata["tags"] = []any{notebook.InjectedTag}
 	r.kernelSource[cell] = real.String()
+	at := d.at
 	cells := append([]*notebook.Cell{}, r.nb.Cells[:at+1]...)
 	cells = append(cells, cell)
 	r.nb.Cells = append(cells, r.nb.Cells[at+1:]...)

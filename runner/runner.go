@@ -89,6 +89,10 @@ type Options struct {
 	Source Source
 	// Params are raw values for the template's parameters (-p, -f).
 	Params map[string]string
+	// ParamValues holds typed values (from a YAML parameters file) of
+	// Params: Python notebooks get them with their type (a list stays a
+	// list, "5" quoted stays a str). Go ones use Params.
+	ParamValues map[string]any
 	// Secrets answers secret requests; nil refuses them. A KnownSecrets
 	// has its values masked from the start.
 	Secrets Secrets
@@ -141,6 +145,9 @@ type Run struct {
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
 	kernelSource map[*notebook.Cell]string
+	// cellExtras are metadata.ocs keys a cell keeps whatever its status
+	// (the template source of a cell ocs filled with parameters).
+	cellExtras map[*notebook.Cell]map[string]any
 
 	plan      []step // what happens to each cell, by index
 	cache     *notebook.CellCache
@@ -186,7 +193,7 @@ func New(nb *notebook.Notebook, opts Options) (*Run, error) {
 		c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Pending)}
 		switch {
 		case r.skipped(c):
-			c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Skipped)}
+			c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Skipped), "reason": skipReason(c)}
 		case i <= last:
 			// A template has no journal: the cells before a selection run live.
 			r.plan[i] = stepLive
@@ -212,7 +219,7 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 			mask.add(v)
 		}
 	}
-	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
+	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, cellExtras: map[*notebook.Cell]map[string]any{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
 }
 
 // checkLanguage refuses notebooks for kernels this build cannot run.
@@ -246,7 +253,7 @@ func (e *LanguageError) Error() string {
 }
 
 func (r *Run) skipped(c *notebook.Cell) bool {
-	return c.HasTag(TagSkipExecution) || strings.TrimSpace(c.Source.String()) == ""
+	return skipReason(c) != ""
 }
 
 // Notebook returns the record being written.
@@ -732,6 +739,7 @@ func (r *Run) save(write func(string) error) error {
 	if r.aborted {
 		return nil
 	}
+	r.keepCellExtras()
 	if err := os.MkdirAll(filepath.Dir(r.opts.Record), 0o755); err != nil {
 		return fmt.Errorf("save record: %w", err)
 	}

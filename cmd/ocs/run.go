@@ -187,6 +187,9 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 			return err
 		}
 	}
+	if err := checkRequired(run, nbs, params); err != nil {
+		return err
+	}
 	secrets, err := newSecretStore(f.secrets, f.secretsFile, cmd.ErrOrStderr())
 	if err != nil {
 		return err
@@ -227,9 +230,13 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		Version:     readBuildInfo().String(),
 		Observer:    newProgress(cmd, stderr, f.quiet),
 	}
+	typed, err := typedParams(f, params)
+	if err != nil {
+		return err
+	}
+	opts.ParamValues = typed
 	dir := filepath.Dir(s.path)
 	var run *runner.Run
-	var err error
 	switch {
 	case f.resume && (f.cells != "" || f.from != ""), f.cells != "" && f.from != "":
 		return usageError{fmt.Errorf("--resume, --cells and --from cannot be combined")}

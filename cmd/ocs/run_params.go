@@ -103,6 +103,9 @@ func collectParams(f *runFlags) (map[string]string, error) {
 }
 
 func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+	if hasPython(nbs) {
+		return printPyParams(cmd, nbs)
+	}
 	var all []templates.Param
 	seen := map[string]bool{}
 	for _, nb := range nbs {
