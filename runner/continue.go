@@ -146,7 +146,7 @@ func IsRecord(nb *notebook.Notebook) bool {
 func RecordSource(nb *notebook.Notebook) Source {
 	meta, _ := nb.Metadata[notebook.OCSKey].(map[string]any)
 	src, _ := meta["source"].(map[string]any)
-	return Source{Path: str(src["path"]), Catalog: str(src["catalog"]), Template: str(src["template"]), Commit: str(src["commit"])}
+	return Source{Path: str(src["path"]), Catalog: str(src["catalog"]), Template: str(src["template"]), Commit: str(src["commit"]), Workdir: str(src["workdir"])}
 }
 
 func cellStatus(c *notebook.Cell) Status {

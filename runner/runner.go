@@ -58,6 +58,9 @@ type Source struct {
 	Catalog  string `json:"catalog,omitempty"`
 	Template string `json:"template,omitempty"`
 	Commit   string `json:"commit,omitempty"`
+	// Workdir is the work folder the cells ran in, for a template that has
+	// one (see LayoutWorkdir).
+	Workdir string `json:"workdir,omitempty"`
 }
 
 // Secrets answers a cell's request for a secret.

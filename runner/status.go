@@ -15,6 +15,7 @@ type CellSummary struct {
 	Status   Status
 	Duration float64 // seconds; 0 when the cell did not run
 	Error    string  // ename: evalue of its error output, if any
+	Reason   string  // why a skipped cell did not run
 }
 
 // Summarize reads the per-cell statuses of a build record.
@@ -34,6 +35,7 @@ func Summarize(nb *notebook.Notebook) []CellSummary {
 			row.Status = "-"
 		}
 		row.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
+		row.Reason = str(meta["reason"])
 		for _, o := range c.Outputs {
 			if o.Type == notebook.ErrorOutput {
 				row.Error = o.EName + ": " + o.EValue

@@ -36,6 +36,7 @@ type runFlags struct {
 	quiet       bool
 	helpParams  bool
 	cwd         string
+	workdir     string
 	resume      bool
 	cells       string
 	from        string
@@ -104,7 +105,8 @@ Exit status:
 	fl.IntVar(&f.outputCap, "output-cap", runner.DefaultOutputCap, "stream output `BYTES` kept per cell in the record")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not stream cell output to the terminal")
 	fl.BoolVar(&f.helpParams, "help-params", false, "list the template's parameters and exit")
-	fl.StringVar(&f.cwd, "cwd", "", "working directory of the cells (default: the notebook's folder)")
+	fl.StringVar(&f.cwd, "cwd", "", "working directory of the cells, as it is (default: the notebook's folder, or the work folder of a Python template)")
+	fl.StringVar(&f.workdir, "workdir", "", "lay out the template's work folder in `DIR` and run there (default for Python templates: ./builds/NAME/)")
 	fl.BoolVar(&f.resume, "resume", false, "continue a failed or interrupted build record from its first unfinished cell")
 	fl.StringVar(&f.cells, "cells", "", "run just these cells (`LIST` like 12-15,18 or cell ids), replaying the ones before them")
 	fl.StringVar(&f.from, "from", "", "run from this `CELL` (number or id) to the end, replaying the ones before it")
@@ -235,6 +237,11 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return err
 	}
 	opts.ParamValues = typed
+	workdir, err := workFolder(nb, s, f)
+	if err != nil {
+		return err
+	}
+	s.source.Workdir = workdir
 	dir := filepath.Dir(s.path)
 	var run *runner.Run
 	switch {
@@ -286,6 +293,8 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	record := opts.Record
 	if f.cwd != "" {
 		dir = f.cwd
+	} else if workdir != "" {
+		dir = workdir
 	}
 	// The cells' child processes get an environment ocs built: `ocs` from a
 	// private folder, and none of the --secret variables.

@@ -34,7 +34,11 @@ and why. Cell numbers are the ones --cells and --from take.`,
 				if row.Duration > 0 {
 					dur = fmt.Sprintf("%.2fs", row.Duration)
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", row.Index, truncate(row.Heading, 40), row.Status, dur)
+				st := string(row.Status)
+				if row.Reason != "" {
+					st += " (" + row.Reason + ")"
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", row.Index, truncate(row.Heading, 40), st, dur)
 			}
 			if err := w.Flush(); err != nil {
 				return err
