@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"ocs/kernel/gokernel"
+	"ocs/kernel/pycheck"
 	"ocs/kernel/vcpcell"
 	"ocs/notebook"
 	"ocs/runner"
@@ -20,6 +22,12 @@ schema, its language, its parameters cell, and every code cell's magics,
 shell lines and Go syntax, each reported by cell and line. Type errors need
 the session that earlier cells build, so only ocs run finds those.
 
+Python notebooks: the parameters cells (papermill's parameters tag, OCS's
+vcp:parameters placeholders), and every code cell compiled by
+/usr/bin/python3 after IPython's own transformations of !, x = !cmd and
+%magic lines; names, imports and types are not checked. The secrets the
+template asks for with getpass() are listed.
+
 Exit status: 0 when nothing was found, 2 otherwise.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -27,8 +35,18 @@ Exit status: 0 when nothing was found, 2 otherwise.`,
 			if err != nil {
 				return inputError{err}
 			}
-			vcpcell.RegisterMagic() // cells may use %%ssh, as in the worker
-			problems := runner.Check(nb, gokernel.Check)
+			var problems []runner.Problem
+			if runner.Language(nb) == "python" {
+				problems, err = runner.CheckPython(nb, func(sources []string) ([]error, error) {
+					return pycheck.Compile(cmd.Context(), pycheck.DefaultPython, sources)
+				})
+				if err != nil {
+					return err
+				}
+			} else {
+				vcpcell.RegisterMagic() // cells may use %%ssh, as in the worker
+				problems = runner.Check(nb, gokernel.Check)
+			}
 			for _, p := range problems {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ocs: error: %s: %s\n", args[0], p)
 			}
@@ -36,6 +54,13 @@ Exit status: 0 when nothing was found, 2 otherwise.`,
 				return reported{inputError{fmt.Errorf("%d problems", len(problems))}}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
+			if asked := runner.AskedSecrets(nb); len(asked) > 0 {
+				names := make([]string, len(asked))
+				for i, a := range asked {
+					names[i] = a.Name
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: secrets asked for with getpass(): %s\n", args[0], strings.Join(names, ", "))
+			}
 			return nil
 		},
 	}
