@@ -57,9 +57,13 @@ var (
 	}
 )
 
-// Language returns the notebook's language in lower case, from its
+// IsPython reports whether nb is written in Python (its kernelspec's or
+// language_info's language).
+func IsPython(nb *notebook.Notebook) bool { return paramLanguage(nb) == "python" }
+
+// paramLanguage returns the notebook's language in lower case, from its
 // kernelspec or language_info: "go" for one that names none (ocs's own).
-func Language(nb *notebook.Notebook) string {
+func paramLanguage(nb *notebook.Notebook) string {
 	ks, _ := nb.Metadata["kernelspec"].(map[string]any)
 	lang, _ := ks["language"].(string)
 	if lang == "" {
@@ -76,7 +80,7 @@ func Language(nb *notebook.Notebook) string {
 // dialectOf picks the parameter dialect of nb's language; ok is false for
 // a language with none.
 func dialectOf(nb *notebook.Notebook) (dialect, bool) {
-	switch Language(nb) {
+	switch paramLanguage(nb) {
 	case "go":
 		return goDialect, true
 	case "python":
@@ -110,7 +114,7 @@ func declare(nb *notebook.Notebook) (*declarations, error) {
 	d := &declarations{at: -1}
 	var ok bool
 	if d.dialect, ok = dialectOf(nb); !ok {
-		d.dialect = dialect{language: Language(nb)}
+		d.dialect = dialect{language: paramLanguage(nb)}
 	}
 	for i, c := range nb.Cells {
 		if c.Type != notebook.Code {
@@ -237,7 +241,7 @@ type SecretAsk struct {
 // AskedSecrets lists the secrets a Python notebook's cells ask for with
 // getpass(), each name once, in cell order.
 func AskedSecrets(nb *notebook.Notebook) []SecretAsk {
-	if Language(nb) != "python" {
+	if !IsPython(nb) {
 		return nil
 	}
 	var out []SecretAsk

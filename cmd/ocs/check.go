@@ -36,7 +36,7 @@ Exit status: 0 when nothing was found, 2 otherwise.`,
 				return inputError{err}
 			}
 			var problems []runner.Problem
-			if runner.Language(nb) == "python" {
+			if runner.IsPython(nb) {
 				problems, err = runner.CheckPython(nb, func(sources []string) ([]error, error) {
 					return pycheck.Compile(cmd.Context(), pycheck.DefaultPython, sources)
 				})

@@ -165,7 +165,7 @@ func displayPath(path string) string {
 
 func hasPython(nbs []*notebook.Notebook) bool {
 	for _, nb := range nbs {
-		if runner.Language(nb) == "python" {
+		if runner.IsPython(nb) {
 			return true
 		}
 	}

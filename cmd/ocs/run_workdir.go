@@ -29,7 +29,7 @@ func workFolder(nb *notebook.Notebook, s step, f *runFlags) (string, error) {
 		}
 	}
 	root, isTemplate := runner.TemplateRoot(path)
-	if f.workdir == "" && (!isTemplate || runner.Language(nb) != "python") {
+	if f.workdir == "" && (!isTemplate || !runner.IsPython(nb)) {
 		return "", nil
 	}
 	if !isTemplate {
