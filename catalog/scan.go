@@ -45,12 +45,17 @@ type NotebookInfo struct {
 	Parameters []templates.Param `json:"parameters,omitempty"`
 }
 
-// Problem is something in a source that could not be read. It never hides
-// the rest of the source.
+// Problem is something in a source that could not be read, or that was
+// read only after a repair (Repaired). It never hides the rest of the
+// source.
 type Problem struct {
 	// Path is relative to the source root.
 	Path string `json:"path"`
 	Err  string `json:"error"`
+	// Repaired is set for what nbformat's reader repairs or tolerates too
+	// (ids in a notebook older than 4.5, duplicate ids, NaN): the notebook
+	// is listed, and the problem is a warning.
+	Repaired bool `json:"repaired,omitempty"`
 }
 
 // Ref is how the template is named on the command line: SOURCE:NAME.
@@ -199,6 +204,9 @@ func scanNotebooks(fsys fs.FS, name, dir string, paths []string) (*Template, []P
 		for _, pe := range info.problems {
 			problems = append(problems, Problem{Path: full, Err: pe})
 		}
+		for _, w := range info.repaired {
+			problems = append(problems, Problem{Path: full, Err: w, Repaired: true})
+		}
 		t.Notebooks = append(t.Notebooks, info.NotebookInfo)
 		t.Parameters = append(t.Parameters, info.Parameters...)
 		languages[info.Language]++
@@ -227,6 +235,7 @@ type notebookScan struct {
 	NotebookInfo
 	summary  string
 	problems []string
+	repaired []string
 }
 
 func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
@@ -234,11 +243,14 @@ func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
 	if err != nil {
 		return nil, err
 	}
-	nb, err := notebook.Parse(data, p)
+	nb, warnings, err := notebook.Read(data, p)
 	if err != nil {
 		return nil, err
 	}
 	info := &notebookScan{}
+	for _, w := range warnings {
+		info.repaired = append(info.repaired, w.String())
+	}
 	info.Language, info.Kernel = kernelOf(nb)
 	for _, c := range nb.Cells {
 		switch c.Type {

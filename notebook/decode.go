@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -22,6 +23,29 @@ type decoder struct {
 	minor    int
 	future   bool // minor version newer than CurrentMinor
 	problems []Problem
+	// lenient makes the decoder repair or tolerate, as warnings, what
+	// nbformat's own reader repairs or accepts (see Read); otherwise those
+	// are problems too.
+	lenient  bool
+	warnings []Problem
+	// idsBefore45 counts the cells with ids in a notebook older than 4.5;
+	// the lenient reader warns once, at the first.
+	idsBefore45 int
+}
+
+// tolerate records something nbformat's reader repairs or accepts: a
+// problem, or when reading leniently a warning that says what was done
+// (repair). It reports whether the decoder is lenient, so that the caller
+// applies the repair.
+func (d *decoder) tolerate(path, repair, format string, args ...any) bool {
+	if !d.lenient {
+		d.addf(path, format, args...)
+		return false
+	}
+	if len(d.warnings) < maxProblems {
+		d.warnings = append(d.warnings, Problem{Path: path, Msg: fmt.Sprintf(format, args...) + "; " + repair})
+	}
+	return true
 }
 
 func (d *decoder) addf(path, format string, args ...any) {
@@ -65,7 +89,7 @@ func kindOf(v any) string {
 }
 
 func isInteger(n json.Number) bool {
-	return !strings.ContainsAny(string(n), ".eE")
+	return !isNonFinite(n) && !strings.ContainsAny(string(n), ".eE")
 }
 
 // integer reads a non-negative JSON integer; ok is false (and a problem is
@@ -256,9 +280,11 @@ func (d *decoder) notebook(v any) *Notebook {
 			if c == nil {
 				continue
 			}
-			if c.ID != "" && d.minor >= 5 {
+			if c.ID != "" && (d.minor >= 5 || d.idsBefore45 > 0) {
 				if first, dup := ids[c.ID]; dup {
-					d.addf(join(path, "id"), "cell id %q is also the id of cells[%d]; ids must be unique", c.ID, first)
+					if d.tolerate(join(path, "id"), "read with a new id", "cell id %q is also the id of cells[%d]; ids must be unique", c.ID, first) {
+						c.ID = ""
+					}
 				} else {
 					ids[c.ID] = i
 				}
@@ -268,6 +294,19 @@ func (d *decoder) notebook(v any) *Notebook {
 	}
 	nb.extra = f.rest("nbformat", "nbformat_minor", "metadata", "cells")
 	d.unexpected("", nb.extra)
+	if d.idsBefore45 > 1 {
+		for i, w := range d.warnings {
+			if strings.HasPrefix(w.Msg, "cell ids are part of") {
+				d.warnings[i].Msg = strings.Replace(w.Msg, ";", fmt.Sprintf(" (%d cells have one);", d.idsBefore45), 1)
+				break
+			}
+		}
+	}
+	if d.idsBefore45 > 0 {
+		// nbformat upgrades such a notebook to 4.5 on reading; ocs does too,
+		// keeping the ids it can and giving the other cells new ones.
+		nb.FormatMinor = CurrentMinor
+	}
 	return nb
 }
 
@@ -355,14 +394,21 @@ func (d *decoder) cell(path string, v any) *Cell {
 	}
 	idV, hasID := f.get("id")
 	if !hasID && d.minor >= 5 {
-		d.addf(path, "missing required key %q (cells have ids from nbformat 4.5 on)", "id")
+		d.tolerate(path, "read with a new id", "missing required key %q (cells have ids from nbformat 4.5 on)", "id")
 	}
 	if hasID {
 		if d.minor < 5 && !d.future {
-			d.addf(join(path, "id"), "cell ids are part of nbformat 4.5, but this notebook is 4.%d", d.minor)
+			if !d.lenient || d.idsBefore45 == 0 {
+				d.tolerate(join(path, "id"), "read as a 4.5 notebook", "cell ids are part of nbformat 4.5, but this notebook is 4.%d", d.minor)
+			}
+			if d.lenient {
+				d.idsBefore45++
+				if id, ok := idV.(string); ok && validID(id) {
+					c.ID = id
+				}
+			}
 		} else if id, ok := d.str(join(path, "id"), idV); ok {
-			n := utf8.RuneCountInString(id)
-			if n < 1 || n > 64 || !pyFullMatch(cellIDPattern, id) {
+			if !validID(id) {
 				d.addf(join(path, "id"), "invalid cell id %q: 1 to 64 letters, digits, '-' or '_'", id)
 			}
 			c.ID = id
@@ -406,6 +452,12 @@ func (d *decoder) cell(path string, v any) *Cell {
 	c.extra = f.rest(known...)
 	d.unexpected(path, c.extra)
 	return c
+}
+
+// validID reports whether id is a valid nbformat 4.5 cell id.
+func validID(id string) bool {
+	n := utf8.RuneCountInString(id)
+	return n >= 1 && n <= 64 && pyFullMatch(cellIDPattern, id)
 }
 
 func (d *decoder) cellMetadata(path, cellType string, v any) map[string]any {
@@ -559,4 +611,29 @@ func (d *decoder) output(path string, v any) *Output {
 	o.extra = f.rest(known...)
 	d.unexpected(path, o.extra)
 	return o
+}
+
+// nonFinite reports every NaN, Infinity and -Infinity in the tree by path.
+// Python's json module writes them for float values JSON cannot hold, and
+// nbformat reads them back, so the lenient reader keeps them as they are.
+func (d *decoder) nonFinite(path string, v any) {
+	switch v := v.(type) {
+	case json.Number:
+		if isNonFinite(v) {
+			d.tolerate(path, "kept as is", "%s is not valid JSON (Python's json module writes it for a float)", v)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			d.nonFinite(join(path, k), v[k])
+		}
+	case []any:
+		for i, x := range v {
+			d.nonFinite(index(path, i), x)
+		}
+	}
 }

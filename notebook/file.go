@@ -71,34 +71,61 @@ func plural(n int) string {
 	return "s"
 }
 
-// Parse reads a notebook from data; name is used in error messages.
+// Parse reads a notebook from data and validates it strictly: whatever
+// breaks the schema of the notebook's own minor version is an error, even
+// what nbformat's reader would repair. name is used in error messages.
 func Parse(data []byte, name string) (*Notebook, error) {
+	nb, _, err := decode(data, name, false)
+	return nb, err
+}
+
+// Read reads a notebook from data the way Jupyter does: every notebook that
+// nbformat's reader (reading as version 4) turns into a valid one is read,
+// repaired as nbformat repairs it, and what was repaired or tolerated comes
+// back as warnings, each naming the place:
+//   - cell ids in a notebook older than 4.5: read as 4.5, keeping the ids
+//     that are valid and unique (nbformat upgrades such notebooks too);
+//   - a cell of a 4.5 notebook without an id, or with the id of an earlier
+//     cell: it gets a new id on writing;
+//   - NaN, Infinity and -Infinity, which Python's json module writes and
+//     reads: kept as they are.
+//
+// Everything else the schema rules out is an error, as with Parse. Callers
+// decide what to do with the warnings; this package does not log.
+func Read(data []byte, name string) (*Notebook, []Problem, error) {
+	return decode(data, name, true)
+}
+
+func decode(data []byte, name string, lenient bool) (*Notebook, []Problem, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &ValidationError{File: name, Problems: []Problem{{Msg: "not a notebook: the file is empty"}}}
+		return nil, nil, &ValidationError{File: name, Problems: []Problem{{Msg: "not a notebook: the file is empty"}}}
 	}
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return nil, &SyntaxError{File: name, Line: 1, Col: 1, Msg: "the file starts with a UTF-8 byte order mark, which JSON does not allow"}
+		return nil, nil, &SyntaxError{File: name, Line: 1, Col: 1, Msg: "the file starts with a UTF-8 byte order mark, which JSON does not allow"}
 	}
 	if !utf8.Valid(data) {
 		off := invalidUTF8Offset(data)
 		line, col := lineCol(data, off)
-		return nil, &SyntaxError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x); notebooks are UTF-8 text", data[off])}
+		return nil, nil, &SyntaxError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x); notebooks are UTF-8 text", data[off])}
 	}
-	tree, err := parseJSON(data)
+	tree, nonFinite, err := parseJSON(data)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(data, se.offset)
-			return nil, &SyntaxError{File: name, Line: line, Col: col, Msg: "malformed JSON: " + se.msg}
+			return nil, nil, &SyntaxError{File: name, Line: line, Col: col, Msg: "malformed JSON: " + se.msg}
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	d := &decoder{}
+	d := &decoder{lenient: lenient}
+	if nonFinite > 0 {
+		d.nonFinite("", tree)
+	}
 	nb := d.notebook(tree)
 	if len(d.problems) > 0 {
-		return nil, &ValidationError{File: name, Problems: d.problems}
+		return nil, nil, &ValidationError{File: name, Problems: d.problems}
 	}
-	return nb, nil
+	return nb, d.warnings, nil
 }
 
 func invalidUTF8Offset(data []byte) int {
@@ -112,7 +139,7 @@ func invalidUTF8Offset(data []byte) int {
 	return len(data)
 }
 
-// ReadFile reads and validates the notebook at path.
+// ReadFile reads and strictly validates the notebook at path (see Parse).
 func ReadFile(path string) (*Notebook, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -296,4 +323,14 @@ func writeAtomic(path string, write func(io.Writer) error, durable bool) (err er
 		return fmt.Errorf("write notebook %q: %w", path, err)
 	}
 	return nil
+}
+
+// Open reads the notebook at path the way Jupyter does (see Read): the
+// warnings say what was repaired or tolerated.
+func Open(path string) (*Notebook, []Problem, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read notebook: %w", err)
+	}
+	return Read(data, path)
 }

@@ -19,16 +19,24 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 9, "metadata": {}, "cells": [{"cell_type": "future", "metadata": {}}], "extra": 1}`))
 	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 0, "metadata": {"n": -0, "f": 1E5}, "cells": []}`))
 	f.Add([]byte(`[1, "\ud800", "\u00e9\n"]`))
+	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 4, "metadata": {"x": NaN, "y": [-Infinity]}, "cells": [{"cell_type": "raw", "id": "a", "metadata": {}, "source": ""}, {"cell_type": "raw", "id": "a", "metadata": {}, "source": ""}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		nb, err := Parse(data, "fuzz.ipynb")
+		strict, strictErr := Parse(data, "fuzz.ipynb")
+		nb, warnings, err := Read(data, "fuzz.ipynb")
+		if strictErr == nil && (err != nil || len(warnings) > 0) {
+			t.Fatalf("lenient read of a valid notebook: %v %v", err, warnings)
+		}
 		if err != nil {
 			return
+		}
+		if strict != nil {
+			nb = strict
 		}
 		first, err := nb.Bytes()
 		if err != nil {
 			t.Fatalf("encode: %v", err)
 		}
-		again, err := Parse(first, "first.ipynb")
+		again, _, err := Read(first, "first.ipynb")
 		if err != nil {
 			t.Fatalf("cannot read back what was written: %v\n%s", err, first)
 		}

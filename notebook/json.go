@@ -22,22 +22,27 @@ type parser struct {
 	data  []byte
 	pos   int
 	depth int
+	// nonFinite counts NaN, Infinity and -Infinity literals: not JSON, but
+	// Python's json module writes and reads them, so nbformat does too.
+	nonFinite int
 }
 
 // parseJSON decodes one JSON value that must fill data (surrounding white
 // space aside). data must already be valid UTF-8.
-func parseJSON(data []byte) (any, error) {
+// It also returns how many non-finite number literals (NaN, Infinity,
+// -Infinity) it read; they are kept as json.Number values.
+func parseJSON(data []byte) (any, int, error) {
 	p := &parser{data: data}
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	p.skipSpace()
 	if p.pos < len(p.data) {
-		return nil, p.errorf("unexpected %s after the top-level value", p.describe())
+		return nil, 0, p.errorf("unexpected %s after the top-level value", p.describe())
 	}
-	return v, nil
+	return v, p.nonFinite, nil
 }
 
 // syntaxError is a JSON error at a byte offset; the caller turns the offset
@@ -83,6 +88,12 @@ func (p *parser) value() (any, error) {
 		return p.array()
 	case c == '"':
 		return p.string()
+	case c == 'N':
+		return p.nonFiniteNumber("NaN")
+	case c == 'I':
+		return p.nonFiniteNumber("Infinity")
+	case c == '-' && p.pos+1 < len(p.data) && p.data[p.pos+1] == 'I':
+		return p.nonFiniteNumber("-Infinity")
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
@@ -101,6 +112,21 @@ func (p *parser) literal(word string) error {
 		return nil
 	}
 	return p.errorf("unexpected %s, expecting a value", p.describe())
+}
+
+// nonFiniteNumber reads one of the literals Python's json module uses for
+// float values JSON cannot express.
+func (p *parser) nonFiniteNumber(word string) (any, error) {
+	if err := p.literal(word); err != nil {
+		return nil, err
+	}
+	p.nonFinite++
+	return json.Number(word), nil
+}
+
+// isNonFinite reports whether n is NaN, Infinity or -Infinity.
+func isNonFinite(n json.Number) bool {
+	return n == "NaN" || n == "Infinity" || n == "-Infinity"
 }
 
 func (p *parser) enter() error {

@@ -184,7 +184,11 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 	if len(t.Problems) > 0 {
 		fmt.Fprintf(w, "\nProblems:\n")
 		for _, p := range t.Problems {
-			fmt.Fprintf(w, "  %s: %s\n", p.Path, p.Err)
+			repaired := ""
+			if p.Repaired {
+				repaired = " (repaired on reading)"
+			}
+			fmt.Fprintf(w, "  %s: %s%s\n", p.Path, p.Err, repaired)
 		}
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	"ocs/kernel/gokernel"
 	"ocs/kernel/pycheck"
 	"ocs/kernel/vcpcell"
-	"ocs/notebook"
 	"ocs/runner"
 )
 
@@ -31,9 +30,9 @@ template asks for with getpass() are listed.
 Exit status: 0 when nothing was found, 2 otherwise.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			nb, err := notebook.ReadFile(args[0])
+			nb, err := openNotebook(cmd.ErrOrStderr(), args[0])
 			if err != nil {
-				return inputError{err}
+				return err
 			}
 			var problems []runner.Problem
 			if runner.IsPython(nb) {

@@ -66,6 +66,9 @@ func TestScripts(t *testing.T) {
 			if err := os.MkdirAll(config, 0o755); err != nil {
 				return err
 			}
+			if err := copyDir(filepath.Join("..", "..", "testdata", "lenient"), filepath.Join(env.WorkDir, "lenient")); err != nil {
+				return err
+			}
 			return os.WriteFile(filepath.Join(config, "catalog.yaml"), []byte("sources: []\n"), 0o644)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -122,4 +125,26 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// copyDir copies the files of src (no sub-folders) into a new folder dst:
+// the shared notebooks of testdata/ that scripts use as they are.
+func copyDir(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

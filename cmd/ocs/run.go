@@ -162,9 +162,9 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	var nbs []*notebook.Notebook
 	var run []step
 	for _, s := range steps {
-		nb, err := notebook.ReadFile(s.path)
+		nb, err := openNotebook(cmd.ErrOrStderr(), s.path)
 		if err != nil {
-			return inputError{err}
+			return err
 		}
 		if len(steps) > 1 && !hasCode(nb) {
 			continue

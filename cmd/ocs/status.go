@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ocs/notebook"
 	"ocs/runner"
 )
 
@@ -19,9 +18,9 @@ status, duration), then the run's status and, if it failed, which cell failed
 and why. Cell numbers are the ones --cells and --from take.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			nb, err := notebook.ReadFile(args[0])
+			nb, err := openNotebook(cmd.ErrOrStderr(), args[0])
 			if err != nil {
-				return inputError{err}
+				return err
 			}
 			info, ok := runner.ReadRunInfo(nb)
 			if !ok {

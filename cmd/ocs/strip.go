@@ -37,10 +37,11 @@ With one FILE and neither -o nor --in-place, the result goes to stdout.`,
 				if err != nil {
 					return inputError{fmt.Errorf("strip: %w", err)}
 				}
-				nb, err := notebook.Parse(data, path)
+				nb, warnings, err := notebook.Read(data, path)
 				if err != nil {
 					return err
 				}
+				printWarnings(cmd.ErrOrStderr(), path, warnings)
 				stripped := data
 				if nb.Strip() {
 					if stripped, err = nb.Bytes(); err != nil {
