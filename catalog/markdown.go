@@ -19,7 +19,8 @@ type Heading struct {
 }
 
 // markdownSummary returns the headings of a markdown text and its first
-// paragraph, both as plain text.
+// paragraph that is not only a generic word ("README", "はじめに"), both
+// as plain text.
 func markdownSummary(src []byte) (headings []Heading, firstParagraph string) {
 	doc := markdown.Parser().Parse(text.NewReader(src))
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
@@ -30,7 +31,9 @@ func markdownSummary(src []byte) (headings []Heading, firstParagraph string) {
 			}
 		case *ast.Paragraph:
 			if firstParagraph == "" {
-				firstParagraph = plainText(n, src)
+				if p := plainText(n, src); !isGeneric(p) {
+					firstParagraph = p
+				}
 			}
 		}
 	}
@@ -38,7 +41,7 @@ func markdownSummary(src []byte) (headings []Heading, firstParagraph string) {
 }
 
 // plainText is the text a reader sees in n: emphasis, links and code spans
-// keep their words, raw HTML and images' URLs go.
+// keep their words, raw HTML and images go.
 func plainText(n ast.Node, src []byte) string {
 	var b strings.Builder
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -55,7 +58,8 @@ func plainText(n ast.Node, src []byte) string {
 			b.Write(t.Value)
 		case *ast.AutoLink:
 			b.Write(t.Label(src))
-		case *ast.RawHTML:
+		case *ast.RawHTML, *ast.Image:
+			// Badges and pictures are not what the text says.
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil

@@ -22,8 +22,11 @@ type Template struct {
 	// Dir is the template's folder relative to the source root; "" for a
 	// single notebook at the root.
 	Dir     string `json:"dir"`
-	Title   string `json:"title"`
-	Summary string `json:"summary"`
+	Title string `json:"title"`
+	// TitleFrom says where the title was found, e.g. "the first heading of
+	// Moodle/README.md".
+	TitleFrom string `json:"title_from"`
+	Summary   string `json:"summary"`
 	// Language is the kernel language of most of its notebooks ("go",
 	// "python", "bash"); Kernel the kernelspec name that goes with it.
 	Language   string            `json:"language"`
@@ -79,6 +82,8 @@ func Scan(fsys fs.FS) ([]*Template, []Problem) {
 	if err != nil {
 		return nil, []Problem{{Path: ".", Err: err.Error()}}
 	}
+	repoReadme, _ := readReadme(fsys, ".")
+	links := readmeLinks(repoReadme)
 	var list []*Template
 	var problems []Problem
 	for _, e := range entries {
@@ -90,9 +95,9 @@ func Scan(fsys fs.FS) ([]*Template, []Problem) {
 		var ps []Problem
 		switch {
 		case e.IsDir():
-			t, ps = scanFolder(fsys, name)
+			t, ps = scanFolder(fsys, name, links)
 		case strings.HasSuffix(name, ".ipynb"):
-			t, ps = scanNotebooks(fsys, strings.TrimSuffix(name, ".ipynb"), "", []string{name})
+			t, ps = scanNotebooks(fsys, strings.TrimSuffix(name, ".ipynb"), "", []string{name}, links)
 		}
 		problems = append(problems, ps...)
 		if t != nil {
@@ -106,7 +111,7 @@ func skipName(name string) bool {
 	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-func scanFolder(fsys fs.FS, dir string) (*Template, []Problem) {
+func scanFolder(fsys fs.FS, dir string, links map[string]string) (*Template, []Problem) {
 	var paths []string
 	var problems []Problem
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
@@ -131,7 +136,7 @@ func scanFolder(fsys fs.FS, dir string) (*Template, []Problem) {
 	if len(paths) == 0 {
 		return nil, problems
 	}
-	t, ps := scanNotebooks(fsys, dir, dir, runOrder(paths))
+	t, ps := scanNotebooks(fsys, dir, dir, runOrder(paths), links)
 	return t, append(problems, ps...)
 }
 
@@ -188,10 +193,11 @@ func numericPrefix(base string) (int, bool) {
 }
 
 // scanNotebooks reads the notebooks of one template, given in run order and
-// relative to dir.
-func scanNotebooks(fsys fs.FS, name, dir string, paths []string) (*Template, []Problem) {
+// relative to dir; links are the repository README's links to folders.
+func scanNotebooks(fsys fs.FS, name, dir string, paths []string, links map[string]string) (*Template, []Problem) {
 	t := &Template{Name: name, Dir: dir}
 	var problems []Problem
+	var summaries []string
 	languages := map[string]int{}
 	for _, p := range paths {
 		full := path.Join(dir, p)
@@ -210,16 +216,12 @@ func scanNotebooks(fsys fs.FS, name, dir string, paths []string) (*Template, []P
 		t.Notebooks = append(t.Notebooks, info.NotebookInfo)
 		t.Parameters = append(t.Parameters, info.Parameters...)
 		languages[info.Language]++
-		if t.Title == "" {
-			t.Title = info.Title
-		}
-		if t.Summary == "" {
-			t.Summary = info.summary
-		}
+		summaries = append(summaries, info.summary)
 	}
 	if len(t.Notebooks) == 0 {
 		return nil, problems
 	}
+	nameTemplate(t, fsys, links, summaries)
 	// The most common language wins; the first notebook breaks ties, since a
 	// template's README sets its tone.
 	for _, nb := range t.Notebooks {

@@ -150,6 +150,9 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 		fmt.Fprintf(w, "\n%s\n", t.Summary)
 	}
 	fmt.Fprintf(w, "\nName:      %s\n", t.Ref())
+	if t.TitleFrom != "" {
+		fmt.Fprintf(w, "Title:     from %s\n", t.TitleFrom)
+	}
 	source := t.Source
 	if t.Commit != "" {
 		source += " at commit " + t.Commit
