@@ -21,7 +21,7 @@ type Template struct {
 	Commit string `json:"commit,omitempty"`
 	// Dir is the template's folder relative to the source root; "" for a
 	// single notebook at the root.
-	Dir     string `json:"dir"`
+	Dir   string `json:"dir"`
 	Title string `json:"title"`
 	// TitleFrom says where the title was found, e.g. "the first heading of
 	// Moodle/README.md".

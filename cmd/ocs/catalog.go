@@ -7,11 +7,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"ocs/catalog"
+	"ocs/kernel/display"
 )
 
 func newCatalogCmd() *cobra.Command {
@@ -91,7 +91,7 @@ ocs cannot run yet (python) are listed with their language.`,
 				}
 				return writeJSON(cmd.OutOrStdout(), l.Templates)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := display.NewColumns(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tSOURCE\tLANGUAGE\tNOTEBOOKS\tTITLE")
 			for _, t := range l.Templates {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", t.Name, t.Source, orDash(t.Language), len(t.Notebooks), t.Title)
@@ -145,7 +145,7 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 	if title == "" {
 		title = t.Name
 	}
-	fmt.Fprintf(w, "%s\n%s\n", title, strings.Repeat("=", max(displayWidth(title), 3)))
+	fmt.Fprintf(w, "%s\n%s\n", title, strings.Repeat("=", max(display.Width(title), 3)))
 	if t.Summary != "" {
 		fmt.Fprintf(w, "\n%s\n", t.Summary)
 	}
@@ -175,7 +175,7 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 	}
 	if len(t.Parameters) > 0 {
 		fmt.Fprintf(w, "\nParameters:\n")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := display.NewColumns(w)
 		fmt.Fprintln(tw, "  NAME\tTYPE\tDEFAULT\tHELP")
 		for _, p := range t.Parameters {
 			fmt.Fprintf(tw, "  %s\t%s\t%q\t%s\n", p.Name, p.Type, p.Default, p.Help)
@@ -195,21 +195,6 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 		}
 	}
 	return nil
-}
-
-// displayWidth counts East Asian wide characters as two columns, so that
-// the underline of a Japanese title is as long as the title.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) ||
-			(r >= 0xf900 && r <= 0xfaff) || (r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
-			(r >= 0xffe0 && r <= 0xffe6)) {
-			n++
-		}
-	}
-	return n
 }
 
 func newCatalogSearchCmd() *cobra.Command {
@@ -244,7 +229,7 @@ case, so Japanese needs no spaces: ` + "`ocs catalog search 構築`" + ` finds
 				fmt.Fprintf(cmd.ErrOrStderr(), "ocs: no template matches %q\n", strings.Join(args, " "))
 				return nil
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := display.NewColumns(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tSOURCE\tLANGUAGE\tTITLE")
 			for _, m := range matches {
 				t := m.Template
@@ -280,7 +265,7 @@ func newCatalogSourcesCmd() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := display.NewColumns(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tKIND\tLOCATION")
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.Kind, r.Location)

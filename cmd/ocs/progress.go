@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ocs/kernel"
+	"ocs/kernel/display"
 	"ocs/runner"
 )
 
@@ -32,7 +33,7 @@ var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "
 func (p *progress) label(c runner.CellInfo) string {
 	s := fmt.Sprintf("[%d/%d] cell %d", c.Ordinal, c.Total, c.Index)
 	if c.Heading != "" {
-		s += " · " + truncate(c.Heading, 50)
+		s += " · " + display.Truncate(c.Heading, 50)
 	}
 	return s
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"ocs/kernel/display"
 	"ocs/notebook"
 	"ocs/runner"
 	"ocs/templates"
@@ -124,7 +124,7 @@ func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
 		fmt.Fprintln(cmd.OutOrStdout(), "this template declares no parameters")
 		return nil
 	}
-	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	w := display.NewColumns(cmd.OutOrStdout())
 	fmt.Fprintln(w, "NAME\tTYPE\tDEFAULT\tHELP")
 	for _, p := range all {
 		def := p.Default

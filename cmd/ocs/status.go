@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"ocs/kernel/display"
 	"ocs/runner"
 )
 
@@ -26,7 +26,7 @@ and why. Cell numbers are the ones --cells and --from take.`,
 			if !ok {
 				return inputError{fmt.Errorf("%s is not a build record (it has no metadata.ocs)", args[0])}
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			w := display.NewColumns(cmd.OutOrStdout())
 			fmt.Fprintln(w, "CELL\tSECTION\tSTATUS\tDURATION")
 			for _, row := range runner.Summarize(nb) {
 				dur := "-"
@@ -37,7 +37,7 @@ and why. Cell numbers are the ones --cells and --from take.`,
 				if row.Reason != "" {
 					st += " (" + row.Reason + ")"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", row.Index, truncate(row.Heading, 40), st, dur)
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", row.Index, display.Truncate(row.Heading, 40), st, dur)
 			}
 			if err := w.Flush(); err != nil {
 				return err
@@ -55,12 +55,4 @@ and why. Cell numbers are the ones --cells and --from take.`,
 			return nil
 		},
 	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -12,7 +12,6 @@ import (
 	"html"
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
 
 // Bundle maps MIME types to data, as nbformat stores it: text types map to a
@@ -92,39 +91,31 @@ func (t *Table) columns() int {
 	return n
 }
 
-// Text renders the table as aligned columns under a header and a rule.
+// Text renders the table as aligned columns under a header and a rule,
+// padded by display width so that Japanese lines up.
 func (t *Table) Text() string {
 	n := t.columns()
 	widths := make([]int, n)
 	all := append([][]string{t.Header}, t.Rows...)
 	for _, r := range all {
 		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], Width(c))
 		}
 	}
-	var b strings.Builder
-	line := func(r []string) {
-		var cells []string
-		for i := 0; i < n; i++ {
-			c := ""
-			if i < len(r) {
-				c = r[i]
-			}
-			cells = append(cells, c+strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)))
-		}
-		b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " "))
-		b.WriteByte('\n')
+	rows := make([][]string, 0, len(all)+1)
+	full := func(r []string) []string {
+		return append(append([]string{}, r...), make([]string, n-len(r))...)
 	}
-	line(t.Header)
-	var rule []string
-	for _, w := range widths {
-		rule = append(rule, strings.Repeat("-", w))
+	rows = append(rows, full(t.Header))
+	rule := make([]string, n)
+	for i, w := range widths {
+		rule[i] = strings.Repeat("-", w)
 	}
-	b.WriteString(strings.Join(rule, "  ") + "\n")
+	rows = append(rows, rule)
 	for _, r := range t.Rows {
-		line(r)
+		rows = append(rows, full(r))
 	}
-	return b.String()
+	return AlignRows(rows, 2)
 }
 
 // HTML renders the table as an HTML table, its cells escaped.

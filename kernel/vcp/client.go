@@ -17,6 +17,8 @@ import (
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"ocs/kernel/display"
 )
 
 // Target is one node as an SSH client reaches it. Its host key is pinned:
@@ -250,7 +252,7 @@ func FanOut(ctx context.Context, targets []Target, command string, stdout, stder
 	var mu sync.Mutex
 	width := 0
 	for _, t := range targets {
-		width = max(width, len(t.Name))
+		width = max(width, display.Width(t.Name))
 	}
 	errs := map[string]error{}
 	var wg sync.WaitGroup
@@ -258,7 +260,7 @@ func FanOut(ctx context.Context, targets []Target, command string, stdout, stder
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			prefix := fmt.Sprintf("%-*s | ", width, t.Name)
+			prefix := display.PadRight(t.Name, width) + " | "
 			o := &lineWriter{mu: &mu, w: stdout, prefix: prefix}
 			e := &lineWriter{mu: &mu, w: stderr, prefix: prefix}
 			err := Run(ctx, t, command, nil, o, e)

@@ -1,0 +1,69 @@
+package vcp
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ocs/kernel/display"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/NAME, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+// TestTableTextJapanese: the text form of a DF* table with Japanese headings
+// and values lines up by display width: every column starts at the same
+// terminal column on every line.
+func TestTableTextJapanese(t *testing.T) {
+	tab := &Table{
+		Columns: []string{"vcname", "ノード名", "状態", "flavor", "備考"},
+		Rows: [][]string{
+			{"moodle", "ウェブサーバ", "RUNNING", "small", "学内向け"},
+			{"ｈｐｃ", "計算ノード01", "POWER_OFF", "gpu", ""},
+			{"test", "n1", "RUNNING", "medium", "cafe\u0301"},
+		},
+	}
+	text := tab.String()
+	golden(t, "df-japanese.txt", text)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	for _, line := range lines[2:] {
+		for i := range strings.Fields(line) {
+			if got, want := columnStart(line, i), columnStart(lines[0], i); got != want {
+				t.Errorf("line %q: cell %d starts at column %d, its heading at %d", line, i, got, want)
+			}
+		}
+	}
+}
+
+// columnStart returns the display column where the i-th space-separated
+// cell of line starts.
+func columnStart(line string, i int) int {
+	cells := strings.Fields(line)
+	at := 0
+	for j := 0; j <= i; j++ {
+		at += strings.Index(line[at:], cells[j])
+		if j < i {
+			at += len(cells[j])
+		}
+	}
+	return display.Width(line[:at])
+}
