@@ -22,8 +22,8 @@ type console struct {
 	mu      sync.Mutex
 	w       io.Writer // what is written, through the secret masker
 	tty     io.Writer // the terminal (or pipe) itself
-	live    bool // a terminal that takes cursor codes
-	plain   bool // no colours either
+	live    bool      // a terminal that takes cursor codes
+	plain   bool      // no colours either
 	json    bool
 	status  string // the live line shown now
 	partial []byte // JSON mode: the start of a line not yet ended

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"ocs/kernel/display"
 	"ocs/notebook"
 	"ocs/runner"
 	"ocs/templates"
@@ -207,7 +207,7 @@ func printPyParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
 		return nil
 	}
 	if len(all) > 0 {
-		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		w := display.NewColumns(out)
 		fmt.Fprintln(w, "NAME\tTYPE\tDEFAULT\tREQUIRED\tEXAMPLE\tHELP")
 		for _, p := range all {
 			def, typ, ex := orDash(p.Default), orDash(p.Type), orDash(p.Example)
