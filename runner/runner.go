@@ -107,6 +107,9 @@ type Options struct {
 	Timeout     time.Duration
 	// AllowErrors keeps running after a failed cell.
 	AllowErrors bool
+	// InterruptOnTimeout, with AllowErrors, goes on to the next cell after
+	// one that ran past CellTimeout (the run's status stays timed-out).
+	InterruptOnTimeout bool
 	// OutputCap is the stream bytes kept per cell; 0 means DefaultOutputCap.
 	OutputCap int
 	// SaveInterval is the longest a streaming cell goes unsaved; 0 means 2s.
@@ -317,7 +320,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 			res.KernelDied = true
 			break
 		}
-		if status != Failed || !r.opts.AllowErrors {
+		if !r.goesOn(ctx, status) {
 			break
 		}
 	}
@@ -332,6 +335,21 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	r.log.Info().Str("status", string(res.Status)).Dur("took", time.Since(r.start)).Msg("run finished")
 	return res, nil
+}
+
+// goesOn says whether the run continues after a cell that ended with
+// status (not completed).
+func (r *Run) goesOn(ctx context.Context, status Status) bool {
+	switch {
+	case !r.opts.AllowErrors:
+		return false
+	case status == Failed:
+		return true
+	case status == TimedOut:
+		// Only the cell's own limit; the run's limit ends the run.
+		return r.opts.InterruptOnTimeout && ctx.Err() == nil
+	}
+	return false
 }
 
 // worse keeps the status that decides the run's outcome.
@@ -579,7 +597,10 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		status = statusFor(context.Cause(cellCtx))
 		msg := "the cell was interrupted"
 		if status == TimedOut {
-			msg = fmt.Sprintf("the cell timed out: %v", context.Cause(cellCtx))
+			msg = r.timeoutMessage(context.Cause(cellCtx))
+			// The run's failure names the limit, not "context deadline
+			// exceeded".
+			err = &maskedError{msg: msg, err: err}
 		}
 		host.record(kernel.Output{Kind: kernel.Error, EName: string(status), EValue: msg, Traceback: []string{msg}})
 	case errors.As(err, &cellErr):
@@ -679,7 +700,7 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 		"start_time": r.start.Format(time.RFC3339Nano),
 		"version":    r.opts.Version,
 	}
-	if status != Running {
+	if status != Running && status != Pending {
 		run["end_time"] = end.Format(time.RFC3339Nano)
 		run["duration"] = end.Sub(r.start).Seconds()
 	}
@@ -705,7 +726,7 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 	if _, ok := run["failed_cell"]; !ok {
 		delete(meta, "failed_cell")
 	}
-	if status == Running {
+	if status == Running || status == Pending {
 		delete(meta, "end_time")
 		delete(meta, "duration")
 	}
@@ -770,4 +791,23 @@ func (r *Run) Abort() error {
 	err := r.saveDurableLocked()
 	r.aborted = true
 	return err
+}
+
+// timeoutMessage names the limit that stopped a cell, and its value.
+func (r *Run) timeoutMessage(cause error) string {
+	if errors.Is(cause, ErrRunTimeout) {
+		return fmt.Sprintf("the run took longer than its limit of %s (--timeout)", r.opts.Timeout)
+	}
+	return fmt.Sprintf("the cell ran longer than its limit of %s (--cell-timeout)", r.opts.CellTimeout)
+}
+
+// Prepare writes the record as a run would start it (parameters injected,
+// every cell pending, run status pending) and runs nothing: papermill's
+// --prepare-only.
+func (r *Run) Prepare() error {
+	r.start = time.Now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.setRunMetadata(Pending, Result{FailedCell: -1})
+	return r.saveDurableLocked()
 }

@@ -32,15 +32,20 @@ type runFlags struct {
 	cellTimeout time.Duration
 	timeout     time.Duration
 	allowErrors bool
-	outputCap   int
-	quiet       bool
-	helpParams  bool
-	cwd         string
-	workdir     string
-	resume      bool
-	cells       string
-	from        string
-	vcp         vcpFlags
+	// interruptOnTimeout, autosave and prepareOnly follow papermill's
+	// options of the same purpose.
+	interruptOnTimeout bool
+	autosave           time.Duration
+	prepareOnly        bool
+	outputCap          int
+	quiet              bool
+	helpParams         bool
+	cwd                string
+	workdir            string
+	resume             bool
+	cells              string
+	from               string
+	vcp                vcpFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -99,9 +104,12 @@ Exit status:
 	fl.StringVarP(&f.paramsFile, "params-file", "f", "", "read parameters from a YAML `FILE`")
 	fl.StringArrayVar(&f.secrets, "secret", nil, "take secret `NAME` from the environment variable NAME (repeatable)")
 	fl.StringVar(&f.secretsFile, "secrets", "", "read secrets from `FILE` (NAME=VALUE lines, mode 0600)")
-	fl.DurationVar(&f.cellTimeout, "cell-timeout", 0, "stop a cell that runs longer than this")
-	fl.DurationVar(&f.timeout, "timeout", 0, "stop the run when it takes longer than this")
-	fl.BoolVar(&f.allowErrors, "allow-errors", false, "keep running after a failed cell")
+	durationVar(fl, &f.cellTimeout, "cell-timeout", 0, "stop a cell that runs longer than `DURATION` (90s, 1h30m, or seconds: 30)")
+	durationVar(fl, &f.timeout, "timeout", 0, "stop the run when it takes longer than `DURATION` (90s, 1h30m, or seconds)")
+	fl.BoolVar(&f.allowErrors, "allow-errors", false, "keep running after a failed cell (the run still exits 1)")
+	fl.BoolVar(&f.interruptOnTimeout, "interrupt-on-timeout", false, "with --allow-errors, go on to the next cell after one that timed out (the run still exits 3)")
+	durationVar(fl, &f.autosave, "autosave-every", 2*time.Second, "save the record at least every `DURATION` while a cell streams output")
+	fl.BoolVar(&f.prepareOnly, "prepare-only", false, "write the record with the parameters injected and run no cell")
 	fl.IntVar(&f.outputCap, "output-cap", runner.DefaultOutputCap, "stream output `BYTES` kept per cell in the record")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not stream cell output to the terminal")
 	fl.BoolVar(&f.helpParams, "help-params", false, "list the template's parameters and exit")
@@ -229,8 +237,12 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		Timeout:     f.timeout,
 		AllowErrors: f.allowErrors,
 		OutputCap:   f.outputCap,
-		Version:     readBuildInfo().String(),
-		Observer:    newProgress(cmd, stderr, f.quiet),
+		// The flags set zero for "none"; the runner reads zero as its
+		// default, so a zero autosave means "as often as it can".
+		InterruptOnTimeout: f.interruptOnTimeout,
+		SaveInterval:       max(f.autosave, time.Millisecond),
+		Version:            readBuildInfo().String(),
+		Observer:           newProgress(cmd, stderr, f.quiet),
 	}
 	typed, err := typedParams(f, params)
 	if err != nil {
@@ -247,6 +259,8 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	switch {
 	case f.resume && (f.cells != "" || f.from != ""), f.cells != "" && f.from != "":
 		return usageError{fmt.Errorf("--resume, --cells and --from cannot be combined")}
+	case f.prepareOnly && (f.resume || f.cells != "" || f.from != ""):
+		return usageError{fmt.Errorf("--prepare-only prepares a fresh run; it does not combine with --resume, --cells or --from")}
 	case f.resume || (f.cells != "" || f.from != "") && runner.IsRecord(nb):
 		if !runner.IsRecord(nb) {
 			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", s.path)}
@@ -291,6 +305,13 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return err
 	}
 	record := opts.Record
+	if f.prepareOnly {
+		if err := run.Prepare(); err != nil {
+			return err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), record)
+		return nil
+	}
 	if f.cwd != "" {
 		dir = f.cwd
 	} else if workdir != "" {
@@ -346,7 +367,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	case res.Status == runner.Completed:
 		return nil
 	case res.Status == runner.TimedOut:
-		return runError{code: exitTimeout, err: fmt.Errorf("cell %d timed out", res.FailedCell)}
+		return runError{code: exitTimeout, err: fmt.Errorf("cell %d timed out: %w", res.FailedCell, res.Err)}
 	case res.Status == runner.Interrupted:
 		return runError{code: exitInterrupted, err: fmt.Errorf("interrupted at cell %d", res.FailedCell)}
 	default:
