@@ -16,9 +16,11 @@ import (
 	"golang.org/x/term"
 
 	"ocs/catalog"
+	"ocs/kernel"
 	"ocs/kernel/cellenv"
 	"ocs/kernel/gokernel"
 	"ocs/kernel/vcp"
+	"ocs/kernel/vcpcell"
 	"ocs/notebook"
 	"ocs/runner"
 )
@@ -370,6 +372,9 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return runError{code: exitTimeout, err: fmt.Errorf("cell %d timed out: %w", res.FailedCell, res.Err)}
 	case res.Status == runner.Interrupted:
 		return runError{code: exitInterrupted, err: fmt.Errorf("interrupted at cell %d", res.FailedCell)}
+	case cellErrorNamed(res.Err, vcpcell.StateLockedEName):
+		return runError{code: exitInfra, err: fmt.Errorf("cell %d: %w", res.FailedCell, res.Err),
+			hint: "another ocs held the VCP state lock for too long; see who with the message above, or set OCS_STATE_LOCK_WAIT"}
 	default:
 		return runError{code: exitCellFailed, err: fmt.Errorf("cell %d failed: %w", res.FailedCell, res.Err),
 			hint: fmt.Sprintf("the record %s has the outputs; ocs status %s shows every cell", record, record)}
@@ -406,4 +411,10 @@ func sameFile(a, b string) bool {
 func isTerminal(w any) bool {
 	f, ok := w.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// cellErrorNamed reports whether err is a cell's failure with this error name.
+func cellErrorNamed(err error, ename string) bool {
+	var ce *kernel.CellError
+	return errors.As(err, &ce) && ce.EName == ename
 }

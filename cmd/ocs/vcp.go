@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 
 	"github.com/spf13/cobra"
@@ -50,4 +51,10 @@ func vcpErr(err error) error {
 		return usageError{err}
 	}
 	return err
+}
+
+// vcpCtx is the command's context with the VCP layer's notices (a wait for
+// the state lock, and for whom) going to stderr.
+func vcpCtx(cmd *cobra.Command) context.Context {
+	return vcp.WithNotices(cmd.Context(), cmd.ErrOrStderr())
 }

@@ -18,7 +18,7 @@ func accessCmd(o *vcpOpts, use, which, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path, data, err := m.AccessFile(cmd.Context(), args[0], which)
+			path, data, err := m.AccessFile(vcpCtx(cmd), args[0], which)
 			if err != nil {
 				return vcpErr(err)
 			}

@@ -17,13 +17,13 @@ func newVcpNodesCmd(o *vcpOpts) *cobra.Command {
 				return err
 			}
 			if o.json {
-				ns, err := m.GroupNodes(cmd.Context(), args[0])
+				ns, err := m.GroupNodes(vcpCtx(cmd), args[0])
 				if err != nil {
 					return vcpErr(err)
 				}
 				return writeJSON(cmd.OutOrStdout(), ns)
 			}
-			t, err := m.NodesTable(cmd.Context(), args[0], "")
+			t, err := m.NodesTable(vcpCtx(cmd), args[0], "")
 			if err != nil {
 				return vcpErr(err)
 			}

@@ -25,7 +25,7 @@ func newVcpPowerCmd(o *vcpOpts, on bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ns, err := m.PowerTarget(cmd.Context(), args[0], on)
+			ns, err := m.PowerTarget(vcpCtx(cmd), args[0], on)
 			if o.json && ns != nil {
 				if jerr := writeJSON(cmd.OutOrStdout(), ns); jerr != nil {
 					return jerr

@@ -42,7 +42,7 @@ Without a command it opens an interactive shell on the one node TARGET names
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
+			ctx := vcpCtx(cmd)
 			ts, err := m.Targets(ctx, group, unit, no)
 			if err != nil {
 				return vcpErr(err)
@@ -101,7 +101,7 @@ func sshJSON(cmd *cobra.Command, ts []vcp.Target, command string) error {
 		go func() {
 			defer wg.Done()
 			var out, errb bytes.Buffer
-			err := vcp.Run(cmd.Context(), t, command, nil, &out, &errb)
+			err := vcp.Run(vcpCtx(cmd), t, command, nil, &out, &errb)
 			r := sshResult{Node: t.Name, Stdout: out.String(), Stderr: errb.String()}
 			var ee *vcp.ExitError
 			if errors.As(err, &ee) {

@@ -42,6 +42,20 @@ func RegisterPackage(importPath string, exports map[string]reflect.Value) {
 	extraPackages[importPath+"/"+path.Base(importPath)] = exports
 }
 
+var (
+	cellStderrMu sync.Mutex
+	cellStderr   io.Writer = io.Discard
+)
+
+// CellStderr writes to the stderr stream of the cell that runs in this
+// worker process: for notices of host packages (a wait for a lock) that a
+// person watching the run must see. Outside a worker it discards.
+func CellStderr() io.Writer {
+	cellStderrMu.Lock()
+	defer cellStderrMu.Unlock()
+	return cellStderr
+}
+
 // ServeWorker runs the worker side of the Go kernel: it reads cells from the
 // supervisor on fd 3, runs them in one yaegi interpreter, and reports on fd
 // 4. It returns when the supervisor closes fd 3.
@@ -163,6 +177,9 @@ func newWorker(out io.Writer) (*worker, error) {
 	}
 	stdout := streamWriter{e: w.emit, name: "stdout"}
 	stderr := streamWriter{e: w.emit, name: "stderr", frames: w.addFrame}
+	cellStderrMu.Lock()
+	cellStderr = streamWriter{e: w.emit, name: "stderr"}
+	cellStderrMu.Unlock()
 	i := interp.New(interp.Options{
 		Stdin:  strings.NewReader(""),
 		Stdout: stdout,

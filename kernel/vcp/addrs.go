@@ -187,10 +187,19 @@ func (b *addressBook) release(stateDir string, nodeIDs []string) error {
 	if len(nodeIDs) == 0 {
 		return nil
 	}
+	return b.drop(func(c *addressClaim) bool { return c.StateDir == stateDir && slices.Contains(nodeIDs, c.NodeID) })
+}
+
+// releaseGroup drops every claim of a group of stateDir.
+func (b *addressBook) releaseGroup(stateDir, group string) error {
+	return b.drop(func(c *addressClaim) bool { return c.StateDir == stateDir && c.Group == group })
+}
+
+func (b *addressBook) drop(match func(*addressClaim) bool) error {
 	return b.change(func(claims map[string]*addressClaim) bool {
 		changed := false
 		for a, c := range claims {
-			if c.StateDir == stateDir && slices.Contains(nodeIDs, c.NodeID) {
+			if match(c) {
 				delete(claims, a)
 				changed = true
 			}

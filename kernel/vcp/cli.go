@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -43,11 +44,15 @@ type GroupView struct {
 	Nodes     []NodeView `json:"nodes"`
 	SSHConfig string     `json:"ssh_config"`
 	Inventory string     `json:"inventory"`
+	// Corrupt says why the group's state file could not be read (the other
+	// fields are then empty); `ocs vcp rm` quarantines such a group.
+	Corrupt string `json:"corrupt,omitempty"`
 }
 
-// List returns every unit group with its nodes' live states.
+// List returns every unit group with its nodes' live states; a group whose
+// state file is corrupt is listed with Corrupt set.
 func (m *Manager) List(ctx context.Context) ([]GroupView, error) {
-	gs, err := m.Store.Groups(ctx)
+	gs, bad, err := m.Store.Groups(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +68,10 @@ func (m *Manager) List(ctx context.Context) ([]GroupView, error) {
 		}
 		out = append(out, v)
 	}
+	for _, ce := range bad {
+		out = append(out, GroupView{Name: ce.Group, Units: []string{}, Nodes: []NodeView{}, Corrupt: ce.Error()})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 

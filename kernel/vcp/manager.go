@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -579,14 +580,38 @@ func (m *Manager) DeleteUnit(ctx context.Context, group, unit string, force bool
 }
 
 // RemoveGroup deletes every node and unit of the group, then the group
-// with its keys and files. What could not be deleted stays recorded.
+// with its keys and files. What could not be deleted stays recorded. A
+// group whose state file is corrupt is quarantined (see Remove).
 func (m *Manager) RemoveGroup(ctx context.Context, group string) error {
+	_, err := m.Remove(ctx, group)
+	return err
+}
+
+// Removal says what Remove did.
+type Removal struct {
+	Group string `json:"ugroup"`
+	// Quarantined is where the files of a group whose state file was
+	// corrupt were moved ("" for a group removed normally).
+	Quarantined string `json:"quarantined,omitempty"`
+	// Stopped counts the node processes of a quarantined group ended.
+	Stopped int `json:"stopped_processes,omitempty"`
+}
+
+// Remove is RemoveGroup saying what it did. For a group whose state file
+// is corrupt it ends every node process it finds under the group's
+// directory (through /proc), moves the directory to STATE/quarantine and
+// frees the group's addresses; the name can then be used again.
+func (m *Manager) Remove(ctx context.Context, group string) (*Removal, error) {
 	g, err := m.Store.Group(ctx, group)
+	var ce *CorruptStateError
+	if errors.As(err, &ce) {
+		return m.removeCorrupt(ctx, group)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if g == nil {
-		return fmt.Errorf("unit group %q %w", group, ErrNotFound)
+		return nil, fmt.Errorf("unit group %q %w", group, ErrNotFound)
 	}
 	var errs []error
 	for i := len(g.Units) - 1; i >= 0; i-- {
@@ -595,9 +620,36 @@ func (m *Manager) RemoveGroup(ctx context.Context, group string) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("remove unit group %q: %w", group, errors.Join(errs...))
+		return nil, fmt.Errorf("remove unit group %q: %w", group, errors.Join(errs...))
 	}
-	return m.Store.removeGroup(context.WithoutCancel(ctx), group)
+	if err := m.Store.removeGroup(context.WithoutCancel(ctx), group); err != nil {
+		return nil, err
+	}
+	return &Removal{Group: group}, nil
+}
+
+func (m *Manager) removeCorrupt(ctx context.Context, group string) (*Removal, error) {
+	r := &Removal{Group: group}
+	ctx = context.WithoutCancel(ctx)
+	dst, err := m.Store.quarantineGroup(ctx, group, func() error {
+		dirs := nodeDirsRunning(m.Store.GroupDir(group) + string(filepath.Separator))
+		var errs []error
+		for _, dir := range dirs {
+			r.Stopped += len(findNodeProcesses(0, dir))
+			if err := stopNodeProcesses(ctx, 0, dir, 3*time.Second); err != nil {
+				errs = append(errs, fmt.Errorf("stop node process of %q: %w", dir, err))
+			}
+		}
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("remove unit group %q (its state file is corrupt): %w", group, err)
+	}
+	r.Quarantined = dst
+	if book, err := openAddressBook(); err == nil {
+		_ = book.releaseGroup(m.Store.Dir, group)
+	}
+	return r, nil
 }
 
 // NodeView is a node with its live state, as listings show it.

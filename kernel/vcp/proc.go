@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -151,6 +152,30 @@ func findNodeProcesses(recorded int, dir string) []int {
 		}
 	}
 	return pids
+}
+
+// nodeDirsRunning returns the directories, under prefix, of every live
+// node process: the nodes of a group whose state file cannot be read.
+func nodeDirsRunning(prefix string) []string {
+	var dirs []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		for i := 0; i+1 < len(args); i++ {
+			if args[i] == "--dir" && strings.HasPrefix(args[i+1], prefix) && processOf(pid, args[i+1]) && !slices.Contains(dirs, args[i+1]) {
+				dirs = append(dirs, args[i+1])
+			}
+		}
+	}
+	return dirs
 }
 
 // stopNodeProcesses terminates every node process of dir: SIGTERM, then

@@ -6,12 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Node states as the SDK and `ocs vcp` report them.
@@ -22,6 +27,7 @@ const (
 	StateDown     = "DOWN"  // recorded as running, but its process is gone
 	StateError    = "ERROR" // boot failed; the node is kept so that rm can clean up
 	StateDeleting = "DELETING"
+	StateCorrupt  = "CORRUPT" // a group whose state file cannot be read
 )
 
 // stateVersion is written into every group file; readers refuse newer ones.
@@ -83,8 +89,9 @@ type NodeRecord struct {
 // CorruptStateError says that a state file could not be read. ocs never
 // overwrites such a file.
 type CorruptStateError struct {
-	Path string
-	Err  error
+	Path  string
+	Group string // the group whose file it is, when known
+	Err   error
 }
 
 func (e *CorruptStateError) Error() string {
@@ -156,31 +163,66 @@ func (s *Store) NodeDir(group, nodeID string) string {
 
 func (s *Store) groupFile(name string) string { return filepath.Join(s.GroupDir(name), "ugroup.json") }
 
-// lockWait bounds how long an operation waits for the state lock; the
-// lock is only held for a read-modify-write, never across a boot.
+// lockWait bounds how long an operation waits for the state lock
+// ($OCS_STATE_LOCK_WAIT, a Go duration, changes it); the lock is only held
+// for a read-modify-write, never across a boot.
 var lockWait = 2 * time.Minute
 
-// lock takes the store's exclusive lock, waiting at most until ctx is done.
-func (s *Store) lock(ctx context.Context) (func(), error) {
+// lockNoticeAfter is how long a wait for the state lock stays silent; past
+// it the waiter says that it waits, and for whom.
+var lockNoticeAfter = time.Second
+
+// ErrStateLocked is wrapped by the error of an operation that gave up
+// waiting for the state lock.
+var ErrStateLocked = errors.New("state stayed locked")
+
+// lockExclusive and lockShared are the two ways to take the state lock:
+// writers exclusive, readers (vcp ls, a unit's nodes) shared.
+const (
+	lockExclusive = syscall.LOCK_EX
+	lockShared    = syscall.LOCK_SH
+)
+
+// lock takes the store's lock (lockExclusive or lockShared), waiting at
+// most lockWait and until ctx is done. After lockNoticeAfter it says, once,
+// that it waits and for whom (see Notices).
+func (s *Store) lock(ctx context.Context, how int) (func(), error) {
 	path := filepath.Join(s.Dir, "lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open state lock %q: %w", path, err)
 	}
+	wait := lockWait
+	if v := os.Getenv("OCS_STATE_LOCK_WAIT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			wait = d
+		}
+	}
 	delay := time.Millisecond
-	giveUp := time.Now().Add(lockWait)
+	start := time.Now()
+	noticed := false
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
+			if noticed {
+				notify(ctx, fmt.Sprintf("ocs: got the VCP state lock %s after %s", path, time.Since(start).Round(100*time.Millisecond)))
+			}
 			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); _ = f.Close() }, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
 			return nil, fmt.Errorf("lock state %q: %w", path, err)
 		}
-		if time.Now().After(giveUp) {
+		if !noticed && time.Since(start) >= lockNoticeAfter {
+			noticed = true
+			holder := lockHolders(f)
+			zerolog.Ctx(ctx).Warn().Str("state_lock", path).Str("holder", holder).Dur("give_up_after", wait).Msg("waiting for the state lock")
+			notify(ctx, fmt.Sprintf("ocs: waiting for the VCP state lock %s, held by %s (giving up after %s)", path, holder, wait))
+		}
+		if time.Since(start) >= wait {
+			holder := lockHolders(f)
 			f.Close()
-			return nil, fmt.Errorf("state %q stayed locked by another ocs process for %s", path, lockWait)
+			return nil, fmt.Errorf("%w: %q held by %s for %s, giving up", ErrStateLocked, path, holder, wait)
 		}
 		select {
 		case <-ctx.Done():
@@ -191,6 +233,69 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		if delay < 50*time.Millisecond {
 			delay *= 2
 		}
+	}
+}
+
+// lockHolders names the processes holding a lock on f, from /proc/locks:
+// "pid 123 (ocs vcp rm g)", or "another process" when none can be found.
+func lockHolders(f *os.File) string {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return "another process"
+	}
+	dev := uint64(st.Dev)
+	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
+	minor := dev&0xff | (dev>>12)&^0xff
+	want := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return "another process"
+	}
+	var who []string
+	for _, line := range strings.Split(string(data), "\n") {
+		fs := strings.Fields(line)
+		// "1: FLOCK  ADVISORY  WRITE 12345 08:01:1234 0 EOF"; a waiter's
+		// line has "->" after the number.
+		if len(fs) < 6 || fs[1] == "->" || fs[1] != "FLOCK" || fs[5] != want {
+			continue
+		}
+		pid, err := strconv.Atoi(fs[4])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		who = append(who, describeProcess(pid))
+	}
+	if len(who) == 0 {
+		return "another process"
+	}
+	return strings.Join(who, ", ")
+}
+
+// describeProcess is "pid N (its command line, shortened)".
+func describeProcess(pid int) string {
+	cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	c := strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))
+	if len(c) > 80 {
+		c = c[:77] + "..."
+	}
+	if c == "" {
+		return fmt.Sprintf("pid %d", pid)
+	}
+	return fmt.Sprintf("pid %d (%s)", pid, c)
+}
+
+type noticesKey struct{}
+
+// WithNotices returns a context whose VCP operations write notices for
+// people (a wait for the state lock) to w: the CLI passes stderr, a kernel
+// the running cell's stderr.
+func WithNotices(ctx context.Context, w io.Writer) context.Context {
+	return context.WithValue(ctx, noticesKey{}, w)
+}
+
+func notify(ctx context.Context, msg string) {
+	if w, ok := ctx.Value(noticesKey{}).(io.Writer); ok && w != nil {
+		fmt.Fprintln(w, msg)
 	}
 }
 
@@ -323,9 +428,9 @@ func (s *Store) GroupNames() ([]string, error) {
 	return names, nil
 }
 
-// Group reads the named group under the lock; (nil, nil) if absent.
+// Group reads the named group under a shared lock; (nil, nil) if absent.
 func (s *Store) Group(ctx context.Context, name string) (*GroupRecord, error) {
-	unlock, err := s.lock(ctx)
+	unlock, err := s.lock(ctx, lockShared)
 	if err != nil {
 		return nil, err
 	}
@@ -333,47 +438,78 @@ func (s *Store) Group(ctx context.Context, name string) (*GroupRecord, error) {
 	return s.readGroup(name)
 }
 
-// Groups reads every recorded group under the lock.
-func (s *Store) Groups(ctx context.Context) ([]*GroupRecord, error) {
-	unlock, err := s.lock(ctx)
+// Groups reads every recorded group under a shared lock. A group whose
+// file is corrupt does not hide the others: it is returned in bad.
+func (s *Store) Groups(ctx context.Context) (gs []*GroupRecord, bad []*CorruptStateError, err error) {
+	unlock, err := s.lock(ctx, lockShared)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	return s.allGroups()
 }
 
-func (s *Store) allGroups() ([]*GroupRecord, error) {
+// allGroups reads every group; corrupt ones are returned apart, with the
+// name of their directory in CorruptStateError.Group.
+func (s *Store) allGroups() ([]*GroupRecord, []*CorruptStateError, error) {
 	names, err := s.GroupNames()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var gs []*GroupRecord
+	var bad []*CorruptStateError
 	for _, n := range names {
 		g, err := s.readGroup(n)
+		var ce *CorruptStateError
+		if errors.As(err, &ce) {
+			ce.Group = n
+			bad = append(bad, ce)
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if g != nil {
 			gs = append(gs, g)
 		}
 	}
-	return gs, nil
+	return gs, bad, nil
+}
+
+// addressRE finds node addresses in a group file that does not parse.
+var addressRE = regexp.MustCompile(`"address"\s*:\s*"([0-9A-Za-z.:\[\]-]{1,64})"`)
+
+// salvage is what allocation must still avoid of a corrupt group: the node
+// addresses its file mentions, as a group record of its own.
+func salvage(ce *CorruptStateError) *GroupRecord {
+	data, _ := os.ReadFile(ce.Path)
+	u := &UnitRecord{Name: "salvaged"}
+	for _, m := range addressRE.FindAllSubmatch(data, -1) {
+		u.Nodes = append(u.Nodes, &NodeRecord{Address: string(m[1])})
+	}
+	return &GroupRecord{Name: ce.Group, Units: []*UnitRecord{u}}
 }
 
 // update reads the named group under the lock, lets fn change it and writes
 // it back (unless fn returns an error). When the group is absent fn gets
 // nil; returning a non-nil record then creates it. all holds every group
-// for allocations that must be unique across the state.
+// for allocations that must be unique across the state (a corrupt group
+// other than name is there with the addresses its file still shows).
 func (s *Store) update(ctx context.Context, name string, fn func(g *GroupRecord, all []*GroupRecord) (*GroupRecord, error)) (*GroupRecord, error) {
-	unlock, err := s.lock(ctx)
+	unlock, err := s.lock(ctx, lockExclusive)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	all, err := s.allGroups()
+	all, bad, err := s.allGroups()
 	if err != nil {
 		return nil, err
+	}
+	for _, ce := range bad {
+		if ce.Group == name {
+			return nil, ce
+		}
+		all = append(all, salvage(ce))
 	}
 	var cur *GroupRecord
 	for _, g := range all {
@@ -396,7 +532,7 @@ func (s *Store) update(ctx context.Context, name string, fn func(g *GroupRecord,
 
 // removeGroup deletes the group's directory under the lock.
 func (s *Store) removeGroup(ctx context.Context, name string) error {
-	unlock, err := s.lock(ctx)
+	unlock, err := s.lock(ctx, lockExclusive)
 	if err != nil {
 		return err
 	}
@@ -405,6 +541,39 @@ func (s *Store) removeGroup(ctx context.Context, name string) error {
 		return fmt.Errorf("remove unit group %q from state: %w", name, err)
 	}
 	return nil
+}
+
+// quarantineDir is where the files of corrupt groups go on `vcp rm`.
+func (s *Store) quarantineDir() string { return filepath.Join(s.Dir, "quarantine") }
+
+// quarantineGroup moves the directory of a group whose file is corrupt to
+// STATE/quarantine/GROUP-TIME, under the lock, after stop has ended what
+// still runs of it. It returns the new place. The group's name is then free.
+func (s *Store) quarantineGroup(ctx context.Context, name string, stop func() error) (string, error) {
+	unlock, err := s.lock(ctx, lockExclusive)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	g, err := s.readGroup(name)
+	var ce *CorruptStateError
+	if !errors.As(err, &ce) {
+		if err == nil && g == nil {
+			return "", fmt.Errorf("unit group %q %w", name, ErrNotFound)
+		}
+		return "", fmt.Errorf("unit group %q is no longer corrupt: remove it again", name)
+	}
+	if err := stop(); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.quarantineDir(), 0o700); err != nil {
+		return "", fmt.Errorf("quarantine unit group %q: %w", name, err)
+	}
+	dst := filepath.Join(s.quarantineDir(), name+"-"+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	if err := os.Rename(s.GroupDir(name), dst); err != nil {
+		return "", fmt.Errorf("quarantine unit group %q: %w", name, err)
+	}
+	return dst, nil
 }
 
 func (g *GroupRecord) unit(name string) *UnitRecord {

@@ -1,14 +1,21 @@
 package vcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"ocs/kernel/kerneltest"
 )
 
 func TestCorruptStateIsReportedNotOverwritten(t *testing.T) {
@@ -39,8 +46,13 @@ func TestCorruptStateIsReportedNotOverwritten(t *testing.T) {
 			if _, err := m.CreateGroup(ctx, "g"); !errors.As(err, &ce) {
 				t.Fatalf("CreateGroup over a corrupt group = %v", err)
 			}
-			if _, err := m.CreateGroup(ctx, "h"); !errors.As(err, &ce) {
-				t.Fatalf("CreateGroup beside a corrupt group = %v (allocation needs every group)", err)
+			// One corrupt group does not block the state directory.
+			if _, err := m.CreateGroup(ctx, "h"); err != nil {
+				t.Fatalf("CreateGroup beside a corrupt group = %v", err)
+			}
+			gs, bad, err := st.Groups(ctx)
+			if err != nil || len(gs) != 1 || gs[0].Name != "h" || len(bad) != 1 || bad[0].Group != "g" || bad[0].Path != path {
+				t.Fatalf("Groups beside a corrupt group = %v, %v, %v", gs, bad, err)
 			}
 			if b, _ := os.ReadFile(path); string(b) != tc.content {
 				t.Fatal("corrupt state file was overwritten")
@@ -114,7 +126,7 @@ func TestConcurrentAllocation(t *testing.T) {
 		}
 	}
 	st, _ := OpenStore(dir)
-	gs, err := st.Groups(context.Background())
+	gs, _, err := st.Groups(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,23 +193,75 @@ func TestTable(t *testing.T) {
 	}
 }
 
-func TestLockIsExclusiveAndBounded(t *testing.T) {
+// holdLock makes another process (util-linux flock) hold the state lock,
+// exclusive or shared, until the test ends; it returns its pid.
+func holdLock(t *testing.T, dir string, shared bool) int {
+	t.Helper()
+	bin := kerneltest.NeedTool(t, "flock")
+	mode := "-x"
+	if shared {
+		mode = "-s"
+	}
+	path := filepath.Join(dir, "lock")
+	cmd := exec.Command(bin, mode, path, "sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := 0; ; i++ { // until the holder has it: our try fails
+		how := syscall.LOCK_SH
+		if shared {
+			how = syscall.LOCK_EX
+		}
+		if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+			return cmd.Process.Pid
+		}
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		if i > 500 {
+			t.Fatal("flock never took the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A wait for the state lock says that it waits and for whom, and gives up
+// with ErrStateLocked; reads share the lock with each other.
+func TestLockWaitSaysWhoHoldsIt(t *testing.T) {
 	st, err := OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := st.lock(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	oldWait, oldNotice := lockWait, lockNoticeAfter
+	lockWait, lockNoticeAfter = 600*time.Millisecond, 100*time.Millisecond
+	defer func() { lockWait, lockNoticeAfter = oldWait, oldNotice }()
+
+	pid := holdLock(t, st.Dir, false)
+	var notices bytes.Buffer
+	ctx := WithNotices(context.Background(), &notices)
+	_, err = st.Group(ctx, "g")
+	if !errors.Is(err, ErrStateLocked) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d (", pid)) {
+		t.Fatalf("read under another's exclusive lock: %v; want ErrStateLocked naming pid %d", err, pid)
 	}
-	old := lockWait
-	lockWait = 100 * time.Millisecond
-	defer func() { lockWait = old }()
-	if _, err := st.Group(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), "stayed locked") {
-		t.Fatalf("second lock holder: %v", err)
+	if n := notices.String(); !strings.Contains(n, "waiting for the VCP state lock") || !strings.Contains(n, fmt.Sprintf("held by pid %d (", pid)) || !strings.Contains(n, "flock") {
+		t.Fatalf("notices = %q; want a wait notice naming pid %d and its command", n, pid)
 	}
-	unlock()
-	if _, err := st.Group(context.Background(), "g"); err != nil {
-		t.Fatal(err)
+
+	st2, _ := OpenStore(t.TempDir())
+	holdLock(t, st2.Dir, true)
+	notices.Reset()
+	start := time.Now()
+	if _, err := st2.Group(ctx, "g"); err != nil || notices.Len() != 0 {
+		t.Fatalf("read beside a shared holder: %v, notices %q; want no wait", err, notices.String())
+	}
+	if time.Since(start) > lockNoticeAfter {
+		t.Errorf("shared read waited %s", time.Since(start))
+	}
+	if _, err := st2.update(ctx, "g", func(g *GroupRecord, _ []*GroupRecord) (*GroupRecord, error) { return nil, nil }); !errors.Is(err, ErrStateLocked) {
+		t.Fatalf("write beside a shared holder: %v; want it to wait and give up", err)
 	}
 }

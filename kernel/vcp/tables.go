@@ -36,19 +36,27 @@ func unitState(states []string) string {
 // GroupsTable lists every unit group (vcno, vctype, vcname, state, vcid,
 // cdate, units, nodes).
 func (m *Manager) GroupsTable(ctx context.Context) (*Table, error) {
-	gs, err := m.Store.Groups(ctx)
+	views, err := m.List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	t := &Table{Columns: []string{"vcno", "vctype", "vcname", "state", "vcid", "cdate", "units", "nodes"}}
-	for i, g := range gs {
+	for i, v := range views {
+		if v.Corrupt != "" {
+			t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), "compute", v.Name, StateCorrupt, "", "", "", ""})
+			continue
+		}
 		var states []string
-		for _, v := range m.Nodes(ctx, g) {
-			states = append(states, v.Live)
+		for _, n := range v.Nodes {
+			states = append(states, n.Live)
+		}
+		created := v.Created
+		if c, err := time.Parse(time.RFC3339, v.Created); err == nil {
+			created = c.Format(time.DateTime)
 		}
 		t.Rows = append(t.Rows, []string{
-			strconv.Itoa(i + 1), "compute", g.Name, unitState(states), g.ID, g.Created.Format(time.DateTime),
-			strconv.Itoa(len(g.Units)), strconv.Itoa(len(states)),
+			strconv.Itoa(i + 1), "compute", v.Name, unitState(states), v.ID, created,
+			strconv.Itoa(len(v.Units)), strconv.Itoa(len(states)),
 		})
 	}
 	return t, nil

@@ -13,6 +13,7 @@ package vcpcell
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,14 +38,16 @@ const ImportPath = "ocs/vcp"
 type gateway struct{}
 
 func (gateway) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
-	return effects.Do(op, args, live)
+	return effects.Do(op, args, func(ctx context.Context) (map[string]any, error) {
+		return live(vcp.WithNotices(ctx, gokernel.CellStderr()))
+	})
 }
 
 // cellContext is the running cell's context: interrupting the cell cancels
 // the SDK call in progress (a boot, an SSH command).
 func cellContext() context.Context {
 	ctx, _, _ := effects.Current()
-	return ctx
+	return vcp.WithNotices(ctx, gokernel.CellStderr())
 }
 
 // Register installs the SDK, the `%%ssh` magic and the shell environment
@@ -79,10 +82,18 @@ func Exports() map[string]reflect.Value {
 // Check fails the cell when err is not nil, with err's message: the cell
 // form of `if err != nil { panic(err) }`, and a clearer failure.
 func Check(err error) {
+	if errors.Is(err, vcp.ErrStateLocked) {
+		// Not the cell's fault: `ocs run` exits 4 for this name.
+		gokernel.Fail(StateLockedEName, err.Error())
+	}
 	if err != nil {
 		gokernel.Fail("VCPError", err.Error())
 	}
 }
+
+// StateLockedEName is the error name of a cell that gave up waiting for
+// the VCP state lock, an infrastructure failure rather than the cell's.
+const StateLockedEName = "VCPStateLocked"
 
 // must is Check for a call with one value.
 func must[T any](v T, err error) T {
