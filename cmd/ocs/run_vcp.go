@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -14,6 +15,7 @@ import (
 type vcpFlags struct {
 	providers string
 	sdk       string
+	mapping   vcp.ProviderMap // the parsed --provider, after setup
 }
 
 const vcpFlagsHelp = `VCP SDK: templates name clouds (get_spec('aws', 'small')); this build
@@ -47,6 +49,25 @@ func (f *vcpFlags) setup() error {
 	if f.providers != "" {
 		os.Setenv(vcp.EnvProviderMap, m.String())
 	}
+	f.mapping = m
 	pyvcp.Register(pyvcp.Options{Providers: m, Version: version})
 	return nil
+}
+
+// pythonKernel prepares a Python kernel for the VCP SDK: it decides which
+// SDK serves (interpreter is the kernelspec's argv[0], env the kernel's
+// environment, vcpsdkDir where pybridge installed ocs's modules) and
+// returns the kernel's environment with ocs's modules first on PYTHONPATH
+// when ocs serves. Call announce in the first cell's window.
+func (f *vcpFlags) pythonKernel(ctx context.Context, interpreter string, env []string, vcpsdkDir string) ([]string, pyvcp.Selection, error) {
+	sel, err := pyvcp.Select(ctx, f.sdk, interpreter, env, vcpsdkDir)
+	if err != nil {
+		return nil, sel, usageError{err}
+	}
+	return sel.Env(env), sel, nil
+}
+
+// announce journals which SDK serves, in the first cell of a kernel.
+func (f *vcpFlags) announce(sel pyvcp.Selection) error {
+	return pyvcp.Announce(sel, f.mapping)
 }

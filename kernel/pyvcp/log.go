@@ -41,7 +41,8 @@ func (l *logLines) Write(p []byte) (int, error) {
 	default:
 		b.WriteString(msg)
 		if f, ok := ev["failed"]; ok {
-			fmt.Fprintf(&b, " (%v: %v nodes, %v failed, took %v ms)", ev["unit"], ev["nodes"], f, ev["took"])
+			took, _ := ev["took"].(float64) // zerolog's Dur: milliseconds
+			fmt.Fprintf(&b, " (%v: %v nodes, %v failed, took %.1f s)", ev["unit"], ev["nodes"], f, took/1000)
 		}
 	}
 	b.WriteByte('\n')

@@ -64,3 +64,18 @@ func TestPythonSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonSDKPandas needs Debian's python3-pandas (installed by .ci/run).
+func TestPythonSDKPandas(t *testing.T) {
+	py := kerneltest.NeedTool(t, "/usr/bin/python3")
+	if err := exec.Command(py, "-c", "import pandas").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3-pandas is required in CI: %v", err)
+		}
+		t.Skipf("pandas is not importable: %v", err)
+	}
+	s, _ := newTestService(t, nil)
+	if out, err := runPython(t, s, "testdata/pandas_tables.py"); err != nil || !strings.Contains(out, "frames ok") {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+}

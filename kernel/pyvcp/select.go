@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"ocs/kernel/effects"
+	"ocs/kernel/vcp"
 )
 
 // Which SDK serves a Python notebook's `from vcpsdk.vcpsdk import VcpSDK`.
@@ -95,4 +98,44 @@ func findNative(ctx context.Context, python string, env []string) (string, error
 		return where, nil
 	}
 	return "", nil
+}
+
+// Env returns env with the selection's folder first on PYTHONPATH (env
+// unchanged when the environment's own SDK serves).
+func (s Selection) Env(env []string) []string {
+	if s.PythonPath == "" {
+		return env
+	}
+	out := make([]string, 0, len(env)+1)
+	path := s.PythonPath
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
+			if v != "" {
+				path += string(os.PathListSeparator) + v
+			}
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "PYTHONPATH="+path)
+}
+
+// Announce journals which SDK serves the kernel (and the provider
+// mapping), once per kernel: call it in the first cell's window, after the
+// cell's gateway is installed. The record then says which served, and a
+// resumed build that would be served by another diverges instead of mixing
+// the two.
+func Announce(s Selection, providers vcp.ProviderMap) error {
+	args := map[string]any{"served": s.Served}
+	if len(providers) > 0 {
+		args["providers"] = providers.String()
+	}
+	_, err := effects.Do("vcp.sdk", args, func(context.Context) (map[string]any, error) {
+		res := map[string]any{}
+		if s.Native != "" {
+			res["native"] = s.Native
+		}
+		return res, nil
+	})
+	return err
 }

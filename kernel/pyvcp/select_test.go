@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"ocs/kernel/kerneltest"
+	"ocs/kernel/vcp"
 )
 
 func TestSelect(t *testing.T) {
@@ -73,5 +74,29 @@ func TestPythonFilesEmbedded(t *testing.T) {
 	want := "common/__init__.py common/logsetting.py vcpsdk/__init__.py vcpsdk/plugins/__init__.py vcpsdk/plugins/mdx_ext.py vcpsdk/vcpsdk.py"
 	if err != nil || strings.Join(got, " ") != want {
 		t.Errorf("embedded files = %v, %v; want %s", got, err, want)
+	}
+}
+
+func TestSelectionEnv(t *testing.T) {
+	env := []string{"HOME=/h", "PYTHONPATH=/theirs"}
+	got := Selection{Served: ServeOcs, PythonPath: "/ours"}.Env(env)
+	if strings.Join(got, " ") != "HOME=/h PYTHONPATH=/ours:/theirs" {
+		t.Errorf("ocs: %v", got)
+	}
+	if got := (Selection{Served: ServeNative}).Env(env); strings.Join(got, " ") != strings.Join(env, " ") {
+		t.Errorf("native: %v", got)
+	}
+	if got := (Selection{Served: ServeOcs, PythonPath: "/ours"}).Env([]string{"A=1"}); strings.Join(got, " ") != "A=1 PYTHONPATH=/ours" {
+		t.Errorf("no PYTHONPATH before: %v", got)
+	}
+}
+
+func TestAnnounce(t *testing.T) {
+	_, j := newTestService(t, nil)
+	if err := Announce(Selection{Served: ServeNative, Native: "/env/vcpsdk/__init__.py"}, vcp.ProviderMap{"aws": "local"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(j.ops, " ") != "vcp.sdk" || j.args[0] != `{"providers":"aws=local","served":"native"}` {
+		t.Errorf("journal = %v %v", j.ops, j.args)
 	}
 }

@@ -188,3 +188,36 @@ nb("vc-ansible/990-delete.ipynb", [
 remove_group_from_inventory_yml(target_group)
 !cat inventory.yml""",
 ])
+
+# The same VCP operations from a Go cell and from a Python cell.
+GO = {
+    "kernelspec": {"display_name": "Go (ocs)", "language": "go", "name": "ocs-go"},
+    "language_info": {"name": "go"},
+}
+book = new_notebook(metadata=GO)
+book.cells.append(new_code_cell("""import (
+	"os"
+	"ocs/vcp"
+)
+sdk := vcp.MustSDK(vcp.New(""))
+ug := vcp.MustUGroup(sdk.CreateUGroup("same"))
+spec := vcp.MustSpec(sdk.GetSpec("aws", "small"))
+spec.IPAddresses = []string{"127.43.77.30"}
+vcp.Check(spec.SetSSHPubkey(os.Getenv("HOME") + "/.ssh/id_ed25519.pub"))
+unit := vcp.MustUnit(ug.CreateUnit("web", spec))
+vcp.MustNodes(unit.AddNodes(vcp.Count(1)))"""))
+book.cells[0]["id"] = "go0"
+nbformat.validate(book)
+nbformat.write(book, "same-go.ipynb")
+
+nb("same-py.ipynb", [
+    """import os
+from vcpsdk.vcpsdk import VcpSDK
+vcp = VcpSDK('')
+ug = vcp.create_ugroup('same')
+spec = vcp.get_spec('aws', 'small')
+spec.ip_addresses = ['127.43.77.30']
+spec.set_ssh_pubkey(os.environ['HOME'] + '/.ssh/id_ed25519.pub')
+unit = ug.create_unit('web', spec)
+unit.add_nodes(num_add_nodes=1)""",
+])
