@@ -29,16 +29,18 @@ type Resolved struct {
 	Kernel   string
 }
 
-// Runnable reports whether ocs can run the resolved notebooks itself, and if
-// not, which kernel they need.
+// Runnable reports whether ocs can run the resolved notebooks: Go ones in
+// its own kernel, any other in the Jupyter kernel their kernelspec names
+// (whether that kernel is installed is found when it starts). Notebooks
+// that name a language but no kernel cannot be run.
 func (r *Resolved) Runnable() error {
-	if r.Language == "go" {
+	if r.Language == "go" || r.Language == "" || r.Kernel != "" {
 		return nil
 	}
 	return &LanguageError{Template: r.Template.Ref(), Language: r.Language, Kernel: r.Kernel}
 }
 
-// LanguageError is a template written for a kernel ocs does not provide.
+// LanguageError is a template whose kernel ocs cannot tell.
 type LanguageError struct {
 	Template string
 	Language string
@@ -50,7 +52,7 @@ func (e *LanguageError) Error() string {
 	if lang == "" {
 		lang = "an unknown language"
 	}
-	return fmt.Sprintf("template %q is written in %s for the %q kernel; ocs runs Go templates only", e.Template, lang, e.Kernel)
+	return fmt.Sprintf("template %q is written in %s but names no kernel (metadata.kernelspec.name); ocs cannot tell which Jupyter kernel runs it", e.Template, lang)
 }
 
 // Resolve maps a reference (NAME, NAME/NOTEBOOK or SOURCE:NAME...) to

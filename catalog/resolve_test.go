@@ -23,10 +23,10 @@ func TestResolve(t *testing.T) {
 		runnable  bool
 	}{
 		{"Moodle-Mini", []string{"000-README.ipynb", "notebooks/011-パラメータの設定.ipynb",
-			"notebooks/021-Moodleの起動.ipynb", "notebooks/911-環境の停止.ipynb"}, "python", false},
-		{"local:Moodle-Mini/021", []string{"notebooks/021-Moodleの起動.ipynb"}, "python", false},
-		{"Moodle-Mini/911-環境の停止.ipynb", []string{"notebooks/911-環境の停止.ipynb"}, "python", false},
-		{"HPC-Learning/2004", []string{"2.recognition_system/2004-ジョブの実行.ipynb"}, "bash", false},
+			"notebooks/021-Moodleの起動.ipynb", "notebooks/911-環境の停止.ipynb"}, "python", true},
+		{"local:Moodle-Mini/021", []string{"notebooks/021-Moodleの起動.ipynb"}, "python", true},
+		{"Moodle-Mini/911-環境の停止.ipynb", []string{"notebooks/911-環境の停止.ipynb"}, "python", true},
+		{"HPC-Learning/2004", []string{"2.recognition_system/2004-ジョブの実行.ipynb"}, "bash", true},
 		{"greeter", []string{"greeter.ipynb"}, "go", true},
 		{"hello", []string{"hello.ipynb"}, "go", true},
 	}
@@ -124,5 +124,26 @@ func TestBuiltinNameNeedsNoOtherSource(t *testing.T) {
 	}
 	if r, err := c.Resolve(ctx, "mine:hello"); err != nil || r.Source != "mine" {
 		t.Fatalf("mine:hello: %+v %v", r, err)
+	}
+}
+
+func TestRunnable(t *testing.T) {
+	tests := []struct {
+		language, kernel string
+		ok               bool
+	}{
+		{"go", "ocs-go", true},
+		{"", "", true}, // no language: taken as Go
+		{"python", "python3", true},
+		{"bash", "bash", true},
+		{"python", "", false},
+	}
+	for _, tt := range tests {
+		r := &Resolved{Template: &Template{Name: "t"}, Language: tt.language, Kernel: tt.kernel}
+		var le *LanguageError
+		err := r.Runnable()
+		if tt.ok != (err == nil) || (err != nil && !errors.As(err, &le)) {
+			t.Errorf("Runnable(%q, %q) = %v, want ok=%v", tt.language, tt.kernel, err, tt.ok)
+		}
 	}
 }

@@ -93,6 +93,12 @@ const (
 	Display OutputKind = "display_data"
 	Result  OutputKind = "execute_result"
 	Error   OutputKind = "error"
+	// UpdateDisplay replaces Data and Metadata of the earlier Display
+	// outputs that carry the same DisplayID (nbformat keeps no output of
+	// its own for it).
+	UpdateDisplay OutputKind = "update_display_data"
+	// ClearOutput removes the cell's outputs so far.
+	ClearOutput OutputKind = "clear_output"
 )
 
 // Output is one output of a cell, independent of any wire protocol.
@@ -105,6 +111,9 @@ type Output struct {
 	// to a string, application/json (and +json types) to a decoded JSON value.
 	Data     map[string]any
 	Metadata map[string]any
+	// DisplayID names a Display output that later UpdateDisplay outputs
+	// change ("" for none).
+	DisplayID string
 	// ExecutionCount is the Cell.Count of the run that produced a Result.
 	ExecutionCount int
 	// EName, EValue and Traceback for Error.

@@ -123,6 +123,15 @@ func (c *capture) other(o *notebook.Output) {
 	c.outputs = append(c.outputs, o)
 }
 
+// clear drops the outputs kept so far (clear_output). Past the cap, the
+// side log keeps what was written; the record starts again from nothing.
+func (c *capture) clear() {
+	c.outputs, c.late, c.size = nil, nil, 0
+	if c.truncated {
+		c.tail, c.omitted = c.tail[:0], 0
+	}
+}
+
 // result returns the outputs as the record shows them now.
 func (c *capture) result() []*notebook.Output {
 	if !c.truncated {

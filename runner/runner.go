@@ -155,8 +155,11 @@ type Run struct {
 	// (the template source of a cell ocs filled with parameters).
 	cellExtras map[*notebook.Cell]map[string]any
 
-	plan      []step // what happens to each cell, by index
-	cache     *notebook.CellCache
+	plan  []step // what happens to each cell, by index
+	cache *notebook.CellCache
+	// displays are the outputs shown with a display id, which
+	// update_display_data outputs change.
+	displays  map[string][]shownDisplay
 	kind      string // "run", "resume", or the selection of a partial run
 	firstLive int    // execution counts start after the record's highest
 	runIndex  int    // this run's entry in metadata.ocs.runs
@@ -171,8 +174,8 @@ const (
 	stepReplay             // run from the record's journal, outputs kept
 )
 
-// New prepares a run of nb: it checks the notebook's language, injects
-// parameters, clears old outputs and writes nothing yet.
+// New prepares a run of nb (in any language: the caller picks the kernel,
+// see IsGo and KernelName): it injects parameters, clears old outputs and writes nothing yet.
 func New(nb *notebook.Notebook, opts Options) (*Run, error) {
 	r, err := newRun(nb, opts)
 	if err != nil {
@@ -210,9 +213,6 @@ func New(nb *notebook.Notebook, opts Options) (*Run, error) {
 }
 
 func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
-	if err := checkLanguage(nb); err != nil {
-		return nil, err
-	}
 	if opts.SaveInterval == 0 {
 		opts.SaveInterval = 2 * time.Second
 	}
@@ -225,25 +225,43 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 			mask.add(v)
 		}
 	}
-	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, cellExtras: map[*notebook.Cell]map[string]any{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache()}, nil
+	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, cellExtras: map[*notebook.Cell]map[string]any{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache(), displays: map[string][]shownDisplay{}}, nil
 }
 
-// checkLanguage refuses notebooks for kernels this build cannot run.
-func checkLanguage(nb *notebook.Notebook) error {
+// KernelName returns the kernelspec name the notebook asks for
+// (metadata.kernelspec.name), or "" when it names none.
+func KernelName(nb *notebook.Notebook) string {
+	ks, _ := nb.Metadata["kernelspec"].(map[string]any)
+	name, _ := ks["name"].(string)
+	return name
+}
+
+// Language returns the notebook's language: the kernelspec's, else
+// language_info's, lowercased; "" when it names none.
+func Language(nb *notebook.Notebook) string {
 	ks, _ := nb.Metadata["kernelspec"].(map[string]any)
 	lang, _ := ks["language"].(string)
 	if lang == "" {
 		li, _ := nb.Metadata["language_info"].(map[string]any)
 		lang, _ = li["name"].(string)
 	}
-	name, _ := ks["name"].(string)
-	if lang == "" && (name == "" || name == "ocs-go") {
-		return nil // a notebook that names no language is taken as Go
-	}
-	if strings.EqualFold(lang, "go") {
+	return strings.ToLower(lang)
+}
+
+// IsGo says whether the notebook is written for ocs's Go kernel: kernelspec
+// ocs-go, language Go, or no language named at all.
+func IsGo(nb *notebook.Notebook) bool {
+	lang, name := Language(nb), KernelName(nb)
+	return lang == "go" || lang == "" && (name == "" || name == "ocs-go")
+}
+
+// checkLanguage refuses, for ocs check, notebooks whose cells it cannot
+// check (Python cells are checked by no one yet).
+func checkLanguage(nb *notebook.Notebook) error {
+	if IsGo(nb) {
 		return nil
 	}
-	return &LanguageError{Kernel: name, Language: lang}
+	return &LanguageError{Kernel: KernelName(nb), Language: Language(nb)}
 }
 
 // LanguageError says the notebook needs a kernel this build does not have.
@@ -255,7 +273,7 @@ type LanguageError struct {
 func (e *LanguageError) Unwrap() error { return ErrInput }
 
 func (e *LanguageError) Error() string {
-	return fmt.Sprintf("the notebook needs the %q kernel (language %q); this build of ocs runs Go notebooks (kernel ocs-go)", e.Kernel, e.Language)
+	return fmt.Sprintf("the notebook needs the %q kernel (language %q); ocs check reads Go notebooks (kernel ocs-go) only", e.Kernel, e.Language)
 }
 
 func (r *Run) skipped(c *notebook.Cell) bool {
@@ -415,6 +433,12 @@ func Heading(c *notebook.Cell) string {
 	return last
 }
 
+// shownDisplay is one output shown with a display id.
+type shownDisplay struct {
+	cell *notebook.Cell
+	out  *notebook.Output
+}
+
 // cellHost is the kernel.Host of one running cell.
 type cellHost struct {
 	r       *Run
@@ -501,7 +525,24 @@ func (h *cellHost) record(o kernel.Output) {
 	case kernel.Stream:
 		h.cap.stream(o.Name, o.Text)
 	case kernel.Display:
-		h.cap.other(notebook.NewDisplay(o.Data, o.Metadata))
+		out := notebook.NewDisplay(o.Data, o.Metadata)
+		h.cap.other(out)
+		if o.DisplayID != "" {
+			h.r.displays[o.DisplayID] = append(h.r.displays[o.DisplayID], shownDisplay{h.cell, out})
+		}
+	case kernel.UpdateDisplay:
+		// As nbclient does: every output showing the id changes in place,
+		// in earlier cells too.
+		for _, d := range h.r.displays[o.DisplayID] {
+			fresh := notebook.NewDisplay(o.Data, o.Metadata)
+			d.out.Data, d.out.Metadata = fresh.Data, fresh.Metadata
+			h.r.cache.Forget(d.cell)
+		}
+	case kernel.ClearOutput:
+		for _, sm := range h.streams {
+			sm.flush() // text held back before the clear goes with it
+		}
+		h.cap.clear()
 	case kernel.Result:
 		h.cap.other(notebook.NewResult(*h.cell.ExecutionCount, o.Data, o.Metadata))
 	case kernel.Error:

@@ -499,13 +499,39 @@ func TestSavesWhileACellStreams(t *testing.T) {
 	}
 }
 
-func TestLanguageCheck(t *testing.T) {
-	nb := makeNotebook("print x")
-	nb.Metadata["kernelspec"] = map[string]any{"name": "python3", "display_name": "Python 3", "language": "python"}
-	_, err := New(nb, Options{})
-	var le *LanguageError
-	if !errors.As(err, &le) || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), `needs the "python3" kernel`) {
-		t.Fatalf("err = %v", err)
+func TestLanguage(t *testing.T) {
+	tests := []struct {
+		kernelspec map[string]any
+		name       string
+		goKernel   bool
+	}{
+		{nil, "", true},
+		{map[string]any{"name": "ocs-go", "language": "go"}, "ocs-go", true},
+		{map[string]any{"name": "ocs-go"}, "ocs-go", true},
+		{map[string]any{"name": "python3", "display_name": "Python 3", "language": "python"}, "python3", false},
+		{map[string]any{"name": "python3"}, "python3", false},
+		{map[string]any{"name": "bash", "language": "bash"}, "bash", false},
+	}
+	for _, tt := range tests {
+		nb := makeNotebook("print(1)")
+		delete(nb.Metadata, "kernelspec")
+		if tt.kernelspec != nil {
+			nb.Metadata["kernelspec"] = tt.kernelspec
+		}
+		if got := KernelName(nb); got != tt.name {
+			t.Errorf("KernelName(%v) = %q, want %q", tt.kernelspec, got, tt.name)
+		}
+		if got := IsGo(nb); got != tt.goKernel {
+			t.Errorf("IsGo(%v) = %v, want %v", tt.kernelspec, got, tt.goKernel)
+		}
+		// Any language runs: the caller picks the kernel.
+		if _, err := New(nb, Options{}); err != nil {
+			t.Errorf("New(%v): %v", tt.kernelspec, err)
+		}
+		var le *LanguageError
+		if err := checkLanguage(nb); tt.goKernel != (err == nil) || err != nil && (!errors.As(err, &le) || !errors.Is(err, ErrInput)) {
+			t.Errorf("checkLanguage(%v) = %v", tt.kernelspec, err)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,18 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			return os.WriteFile(filepath.Join(config, "catalog.yaml"), []byte("sources: []\n"), 0o644)
+		},
+		// [ipykernel] holds when Debian's ipykernel is installed; under
+		// CI=true its absence fails the script instead of skipping it.
+		Condition: func(cond string) (bool, error) {
+			if cond != "ipykernel" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			err := kerneltest.HaveKernel()
+			if err != nil && os.Getenv("CI") == "true" {
+				return false, fmt.Errorf("python3-ipykernel is required in CI: %w", err)
+			}
+			return err == nil, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// replace FILE OLD NEW replaces text in a file.

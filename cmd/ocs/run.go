@@ -18,7 +18,6 @@ import (
 	"ocs/catalog"
 	"ocs/kernel"
 	"ocs/kernel/cellenv"
-	"ocs/kernel/gokernel"
 	"ocs/kernel/vcp"
 	"ocs/kernel/vcpcell"
 	"ocs/notebook"
@@ -48,6 +47,7 @@ type runFlags struct {
 	cells              string
 	from               string
 	vcp                vcpFlags
+	kernel             kernelFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -70,6 +70,13 @@ Parameters: the cell tagged "parameters" declares defaults in Go
 (name := "value" // help). -p name=value and -f params.yaml inject a cell
 tagged "injected-parameters" after it; values are checked against the
 defaults' types. --help-params lists them.
+
+Kernels: Go notebooks (kernelspec ocs-go, or no language) run in ocs's own
+Go kernel. Any other notebook runs in the Jupyter kernel its kernelspec
+names (python3: Debian's python3-ipykernel), found where Jupyter looks
+($JUPYTER_PATH, ~/.local/share/jupyter, /usr/local/share/jupyter,
+/usr/share/jupyter); --kernel NAME picks another, --start-timeout bounds its
+start.
 
 Resume and reruns: a build record keeps a journal of every side effect a
 cell made through ocs (shell commands, files written by magics, VCP
@@ -121,6 +128,7 @@ Exit status:
 	fl.StringVar(&f.cells, "cells", "", "run just these cells (`LIST` like 12-15,18 or cell ids), replaying the ones before them")
 	fl.StringVar(&f.from, "from", "", "run from this `CELL` (number or id) to the end, replaying the ones before it")
 	addVcpFlags(fl, &f.vcp)
+	addKernelFlags(fl, &f.kernel)
 	return cmd
 }
 
@@ -330,7 +338,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return err
 	}
 	defer env.Close()
-	k, err := gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env.Environ()})
+	k, err := startKernel(ctx, nb, f, dir, env.Environ())
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,24 @@ var GoCells = Cells{
 	},
 }
 
+// PythonCells are the conformance cells for Jupyter's Python kernel.
+var PythonCells = Cells{
+	Streams:      "import sys\nprint('a', flush=True)\nprint('b', file=sys.stderr, flush=True)\nprint('c', flush=True)",
+	Result:       "x = 6\nx * 7",
+	ResultText:   "42",
+	Display:      "from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))",
+	DisplayHTML:  "<b>hi</b>",
+	Panic:        "m = {}\nif len(m) == 0:\n    raise ValueError('boom')",
+	PanicText:    "boom",
+	SetState:     "counter = 40",
+	GetState:     "counter += 2\ncounter",
+	GetStateText: "42",
+	Loop:         "n = 0\nwhile True:\n    n += 1",
+	ShellSleep: func(pidFile string) string {
+		return "!echo $$$$ > " + pidFile + "; exec sleep 1000"
+	},
+}
+
 // Run runs the conformance suite against kernels made by newKernel; the
 // kernel is closed by the suite.
 func Run(t *testing.T, newKernel func(t *testing.T) kernel.Kernel, cells Cells) {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"ocs/kernel"
+	"ocs/kernel/gokernel"
+	"ocs/kernel/jupyter"
+	"ocs/notebook"
+	"ocs/runner"
+)
+
+// kernelFlags choose and bound the Jupyter kernel of a Python notebook.
+type kernelFlags struct {
+	name         string
+	startTimeout time.Duration
+}
+
+func addKernelFlags(fl *pflag.FlagSet, f *kernelFlags) {
+	fl.StringVar(&f.name, "kernel", "", "run the cells in the Jupyter kernel `NAME` instead of the one the notebook names")
+	fl.DurationVar(&f.startTimeout, "start-timeout", jupyter.DefaultStartTimeout, "give up when a Jupyter kernel has not started within this")
+}
+
+// startKernel starts the kernel the notebook is written for: ocs's own Go
+// kernel for Go notebooks, the Jupyter kernel its kernelspec names (or
+// --kernel) for any other. dir is the cells' working directory, env the
+// environment of the kernel and of the cells' commands.
+func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir string, env []string) (kernel.Kernel, error) {
+	name := f.kernel.name
+	if name == "" {
+		if runner.IsGo(nb) {
+			return gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env})
+		}
+		name = runner.KernelName(nb)
+		if name == "" {
+			return nil, inputError{fmt.Errorf("the notebook is written in %q but names no kernel (metadata.kernelspec.name): choose one with --kernel NAME", runner.Language(nb))}
+		}
+	}
+	if name == gokernel.Spec.Name {
+		return gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env})
+	}
+	spec, err := jupyter.Find(name)
+	var missing *jupyter.NotInstalledError
+	if errors.As(err, &missing) {
+		return nil, inputError{hinted{err: err, hint: "install Debian's Python kernel: " + jupyter.InstallHint + " (or choose an installed one with --kernel NAME)"}}
+	}
+	if err != nil {
+		return nil, inputError{err}
+	}
+	return jupyter.New(ctx, jupyter.Options{Spec: spec, Dir: dir, Env: env, StartTimeout: f.kernel.startTimeout})
+}
