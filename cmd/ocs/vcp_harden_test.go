@@ -46,10 +46,10 @@ func TestVcpCorruptGroupIsolated(t *testing.T) {
 	if code != exitUsage || !strings.Contains(out, "ga") || !strings.Contains(out, "RUNNING") || !strings.Contains(out, "CORRUPT") || !strings.Contains(errs, file) || !strings.Contains(errs, "ocs vcp rm gb") {
 		t.Fatalf("ls: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, out, errs := runOCS(t, "vcp", "rm", "ga", sd); code != 0 || out != "removed ga\n" {
+	if code, out, errs := runOCS(t, "vcp", "rm", "--yes", "ga", sd); code != 0 || out != "removed ga\n" {
 		t.Fatalf("rm ga beside a corrupt group: %d %q %q", code, out, errs)
 	}
-	code, out, errs = runOCS(t, "vcp", "rm", "gb", sd)
+	code, out, errs = runOCS(t, "vcp", "rm", "--yes", "gb", sd)
 	quarantine := filepath.Join(state, "quarantine", "gb-")
 	if code != 0 || !strings.Contains(out, "stopped 1 node process(es)") || !strings.Contains(out, quarantine) {
 		t.Fatalf("rm gb: %d %q %q", code, out, errs)

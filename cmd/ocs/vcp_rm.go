@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,7 +11,8 @@ import (
 )
 
 func newVcpRmCmd(o *vcpOpts) *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "rm GROUP...",
 		Short: "Delete unit groups: every node (its process and disk), unit, key and file",
 		Long: `Delete unit groups: every node (its process and disk), unit, key and file.
@@ -17,9 +20,25 @@ func newVcpRmCmd(o *vcpOpts) *cobra.Command {
 A group whose state file is corrupt cannot be read: rm stops every node
 process it finds running under the group's directory, and moves the
 directory (state file, keys, node homes) to STATE/quarantine/GROUP-TIME for
-a person to look at, printing where. The group's name is then free.`,
+a person to look at, printing where. The group's name is then free.
+
+On a terminal ocs asks first; elsewhere (a script, CI) it refuses unless
+--yes says the deletion is meant.`,
+		Example: `  ocs vcp rm moodle
+  ocs vcp rm --yes moodle openhpc`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				if !isTerminal(cmd.InOrStdin()) {
+					return usageError{fmt.Errorf("ocs vcp rm deletes %s and every node in it; off a terminal it needs --yes", strings.Join(args, ", "))}
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Delete %s with every node, disk and key? [y/N] ", strings.Join(args, ", "))
+				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					fmt.Fprintln(cmd.ErrOrStderr(), "ocs: nothing deleted")
+					return nil
+				}
+			}
 			m, err := o.manager()
 			if err != nil {
 				return err
@@ -49,4 +68,6 @@ a person to look at, printing where. The group's name is then free.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	return cmd
 }

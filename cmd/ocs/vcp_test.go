@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
+
 	"ocs/kernel/vcp"
 )
 
@@ -88,12 +90,55 @@ func TestVcpVerbs(t *testing.T) {
 			t.Errorf("%q: exit %d, want 2 (%s)", bad, code, errs)
 		}
 	}
-	code, out, _ = runOCS(t, "vcp", "rm", "cli", sd)
+	// Off a terminal, rm needs --yes and deletes nothing without it.
+	code, _, errs = runOCS(t, "vcp", "rm", "cli", sd)
+	if code != 2 || !strings.Contains(errs, "off a terminal it needs --yes") {
+		t.Fatalf("rm without --yes: %d %q", code, errs)
+	}
+	if code, out, _ = runOCS(t, "vcp", "ls", sd); !strings.Contains(out, "cli") {
+		t.Fatalf("rm without --yes deleted the group: %q", out)
+	}
+	code, out, _ = runOCS(t, "vcp", "rm", "--yes", "cli", sd)
 	if code != 0 || out != "removed cli\n" {
 		t.Fatalf("rm: %d %q", code, out)
 	}
 	code, out, _ = runOCS(t, "vcp", "ls", "--json", sd)
 	if code != 0 || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("ls after rm: %d %q", code, out)
+	}
+}
+
+// On a terminal, rm asks; only a yes deletes.
+func TestVcpRmAsksOnTerminal(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	m, err := vcp.NewManager(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.CreateGroup(context.Background(), "asked"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.RemoveGroup(context.Background(), "asked") })
+	for _, tc := range []struct {
+		answer  string
+		removed bool
+	}{{"n\n", false}, {"\n", false}, {"yes\n", true}} {
+		ptm, tty, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ptm.WriteString(tc.answer); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		code := run([]string{"vcp", "rm", "asked", "--state-dir=" + state}, tty, &out, &errb)
+		tty.Close()
+		ptm.Close()
+		if code != 0 || !strings.Contains(errb.String(), "Delete asked with every node") {
+			t.Fatalf("answer %q: exit %d, stderr %q", tc.answer, code, errb.String())
+		}
+		if got := strings.Contains(out.String(), "removed asked"); got != tc.removed {
+			t.Errorf("answer %q: removed = %v, want %v (%q)", tc.answer, got, tc.removed, out.String())
+		}
 	}
 }
