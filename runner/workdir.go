@@ -107,7 +107,10 @@ func copyTree(src, dst string) error {
 		}
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(to, info.Mode().Perm()|0o700)
+			if rel == "." {
+				return os.Chmod(tmp, info.Mode().Perm()|0o700)
+			}
+			return os.Mkdir(to, info.Mode().Perm()|0o700)
 		case info.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(p)
 			if err != nil {

@@ -69,7 +69,18 @@ each record goes to -o PATH (one notebook only) or to
 Parameters: the cell tagged "parameters" declares defaults in Go
 (name := "value" // help). -p name=value and -f params.yaml inject a cell
 tagged "injected-parameters" after it; values are checked against the
-defaults' types. --help-params lists them.
+defaults' types. --help-params lists them. In Python notebooks the same
+cell holds Python defaults (papermill's convention) and values are typed as
+papermill types them (YAML types kept from -f); cells tagged vcp:parameters
+(OCS's convention) get each value written in place: NAME = with nothing
+after it is required (a run without it stops with exit 2), NAME = VALUE has
+a default, # NAME = VALUE is an example. Cells tagged vcp:skip run only when
+ocs fills them. See docs/python-templates.md.
+
+Work folder: a Python notebook of a template folder (one with scripts/,
+playbooks/, group_vars/, ...) runs in ./builds/NAME/ or --workdir DIR,
+which links the template's folders and copies its group_vars/ once, so the
+template's notebooks share it; --cwd DIR runs the cells in DIR as it is.
 
 Kernels: Go notebooks (kernelspec ocs-go, or no language) run in ocs's own
 Go kernel. Any other notebook runs in the Jupyter kernel its kernelspec
