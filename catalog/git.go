@@ -21,7 +21,7 @@ import (
 
 // indexFormat changes whenever the cached index's shape does, so that an
 // index written by another ocs version is rebuilt instead of misread.
-const indexFormat = 1
+const indexFormat = 2 // 2: Python templates list their parameters
 
 // gitSource is a git repository cloned shallowly into the cache:
 //

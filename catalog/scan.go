@@ -264,10 +264,7 @@ func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
 				info.summary = paragraph
 			}
 		case notebook.Code:
-			if info.Language != "go" || !c.HasTag(templates.ParametersTag) {
-				continue
-			}
-			params, err := templates.ParseParams(c.Source.String())
+			params, err := cellParams(info.Language, c)
 			if err != nil {
 				info.problems = append(info.problems, "parameters cell: "+err.Error())
 				continue
@@ -282,6 +279,31 @@ func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
 		info.Headings = []Heading{}
 	}
 	return info, nil
+}
+
+// cellParams reads the parameters a code cell declares: a Go or Python
+// cell tagged "parameters", or an OCS cell tagged vcp:parameters (its
+// getpass() secrets are not parameters).
+func cellParams(language string, c *notebook.Cell) ([]templates.Param, error) {
+	switch {
+	case c.HasTag(templates.ParametersTag) && language == "go":
+		return templates.ParseParams(c.Source.String())
+	case c.HasTag(templates.ParametersTag) && language == "python":
+		return templates.ParsePyParams(c.Source.String())
+	case c.HasTag(templates.VCPParametersTag) && language == "python":
+		read, err := templates.ParseVCPParams(c.Source.String())
+		if err != nil {
+			return nil, err
+		}
+		var params []templates.Param
+		for _, p := range read.Params {
+			if p.Kind != templates.KindSecret {
+				params = append(params, p)
+			}
+		}
+		return params, nil
+	}
+	return nil, nil
 }
 
 // kernelOf reads the language and kernel name from a notebook's kernelspec,

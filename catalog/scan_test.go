@@ -114,9 +114,10 @@ func TestScanOCSLikeTree(t *testing.T) {
 	if nb := hpc.Notebooks[3]; nb.Language != "bash" || nb.Kernel != "bash" {
 		t.Errorf("2004: language %q kernel %q, want bash", nb.Language, nb.Kernel)
 	}
-	// Python templates declare no Go parameters; the Go one does.
-	if len(byName["Moodle-Mini"].Parameters) != 0 {
-		t.Errorf("python template has parameters %+v", byName["Moodle-Mini"].Parameters)
+	// The Python template's vcp:parameters placeholder is a required
+	// parameter; the Go one declares Go parameters.
+	if got := byName["Moodle-Mini"].Parameters; len(got) != 1 || got[0].Name != "ugroup_name" || got[0].Kind != templates.KindRequired {
+		t.Errorf("python template has parameters %+v, want ugroup_name required", got)
 	}
 	wantParams := []templates.Param{
 		{Name: "who", Type: "string", Default: "world", Help: "who to greet", Line: 1},

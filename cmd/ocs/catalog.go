@@ -12,6 +12,7 @@ import (
 
 	"ocs/catalog"
 	"ocs/kernel/display"
+	"ocs/templates"
 )
 
 func newCatalogCmd() *cobra.Command {
@@ -178,7 +179,11 @@ func showTemplate(w io.Writer, t *catalog.Template) error {
 		tw := display.NewColumns(w)
 		fmt.Fprintln(tw, "  NAME\tTYPE\tDEFAULT\tHELP")
 		for _, p := range t.Parameters {
-			fmt.Fprintf(tw, "  %s\t%s\t%q\t%s\n", p.Name, p.Type, p.Default, p.Help)
+			def := fmt.Sprintf("%q", p.Default)
+			if p.Kind == templates.KindRequired {
+				def = "(required)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Type, def, p.Help)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
