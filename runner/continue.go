@@ -26,8 +26,9 @@ type Continuation struct {
 }
 
 // Continue prepares a run that goes on from a build record, in the same
-// record: the code cells before the first live one (and between live ones)
-// are replayed from the record's effect journal, so the interpreter gets its
+// record: the code cells before the first live one (and between live ones,
+// such as completed cells after a cell inserted into the record) are
+// replayed from the record's effect journal, so the interpreter gets its
 // variables back without any command running twice or any node being made
 // twice; their outputs stay as recorded. Cells after the last live one are
 // left as they are.
@@ -56,8 +57,12 @@ func Continue(record *notebook.Notebook, opts Options, cont Continuation) (*Run,
 		if first < 0 {
 			return nil, invalid("nothing to resume: every cell of the record completed")
 		}
+		// Every cell from there that did not complete runs live; a cell
+		// that completed (after one inserted into the record, or after a
+		// failure under --allow-errors) is replayed from its journal, so
+		// its commands and nodes are not made again.
 		for i := first; i <= last; i++ {
-			live[i] = true
+			live[i] = record.Cells[i].HasTag(notebook.InjectedTag) || cellStatus(record.Cells[i]) != Completed
 		}
 		r.kind = fmt.Sprintf("resume from cell %d", first)
 	case len(cont.Cells) > 0:

@@ -181,3 +181,23 @@ func TestParseCells(t *testing.T) {
 		t.Errorf("formatCells = %q", got)
 	}
 }
+
+// A cell inserted into a failed record runs live on --resume; the completed
+// cells after it are replayed from their journal, not run again.
+func TestResumeAfterAnInsertedCellReplaysTheCompletedOnes(t *testing.T) {
+	rec, path := buildAndFail(t)
+	inserted := notebook.NewCell(notebook.Code, "effect inserted")
+	inserted.ID = "inserted"
+	rec.Cells = append(rec.Cells[:1], append([]*notebook.Cell{inserted}, rec.Cells[1:]...)...)
+	k := &scriptKernel{}
+	res, again := continueRun(t, rec, path, k, Continuation{Resume: true}, Options{})
+	if res.Status != Completed {
+		t.Fatalf("resume: %+v", res)
+	}
+	if got := strings.Join(k.live, ","); got != "inserted,after-fix,last" {
+		t.Fatalf("effects run for real on resume: %s; want the inserted cell's and those from the failed cell on", got)
+	}
+	if got := statuses(again); got != "completed,completed,completed,completed,completed" {
+		t.Fatalf("statuses %s", got)
+	}
+}

@@ -740,6 +740,9 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 		"status":     string(status),
 		"start_time": r.start.Format(time.RFC3339Nano),
 		"version":    r.opts.Version,
+		// Which process runs it, so that `ocs status` can tell a run
+		// whose process is gone.
+		"pid": os.Getpid(),
 	}
 	if status != Running && status != Pending {
 		run["end_time"] = end.Format(time.RFC3339Nano)

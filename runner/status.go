@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 
 	"ocs/notebook"
@@ -53,6 +54,9 @@ type RunInfo struct {
 	Duration   float64
 	FailedCell int // -1 when none
 	Failure    string
+	// PID and Host are the process that wrote the latest run.
+	PID  int
+	Host string
 	// History lists every run that wrote the record, oldest first: the
 	// first run, then each resume or partial rerun.
 	History []RunEntry
@@ -75,6 +79,8 @@ func ReadRunInfo(nb *notebook.Notebook) (info RunInfo, ok bool) {
 	}
 	info = RunInfo{Status: str(meta["status"]), Start: str(meta["start_time"]), End: str(meta["end_time"]), FailedCell: -1}
 	info.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
+	info.PID, _ = strconv.Atoi(fmt.Sprint(meta["pid"]))
+	info.Host = str(meta["host"])
 	runs, _ := meta["runs"].([]any)
 	for _, x := range runs {
 		m, _ := x.(map[string]any)
@@ -89,6 +95,29 @@ func ReadRunInfo(nb *notebook.Notebook) (info RunInfo, ok bool) {
 		info.Failure = str(fc["error"])
 	}
 	return info, true
+}
+
+// Abandoned is the status `ocs status` reports for a run the record says
+// is running whose process is gone (killed with -9, or the machine went
+// down): nothing will finish it, --resume continues it.
+const Abandoned Status = "abandoned"
+
+// Abandoned reports whether the record at path says its run is running
+// while no process runs it. On this host the record's lock answers (its
+// holder's lock dies with it); for a record without a lock file beside it
+// (a copy), whether the recorded pid is alive. A run on another host is
+// never called abandoned: it cannot be seen from here.
+func (info RunInfo) Abandoned(path string) bool {
+	if Status(info.Status) != Running || info.PID <= 0 {
+		return false
+	}
+	if host, err := os.Hostname(); err != nil || host != info.Host {
+		return false
+	}
+	if inUse, known := recordInUse(path); known {
+		return !inUse
+	}
+	return !processAlive(info.PID)
 }
 
 func str(v any) string {

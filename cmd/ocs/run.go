@@ -277,6 +277,8 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	s.source.Workdir = workdir
 	dir := filepath.Dir(s.path)
 	var run *runner.Run
+	var locks recordLocks
+	defer locks.unlock()
 	switch {
 	case f.resume && (f.cells != "" || f.from != ""), f.cells != "" && f.from != "":
 		return usageError{fmt.Errorf("--resume, --cells and --from cannot be combined")}
@@ -285,6 +287,9 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	case f.resume || (f.cells != "" || f.from != "") && runner.IsRecord(nb):
 		if !runner.IsRecord(nb) {
 			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", s.path)}
+		}
+		if nb, err = locks.lockContinued(s.path); err != nil {
+			return err
 		}
 		cont := runner.Continuation{Resume: f.resume}
 		if cont.Cells, cont.From, err = selection(nb, f); err != nil {
@@ -323,6 +328,9 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		if errors.Is(err, runner.ErrInput) {
 			return inputError{err}
 		}
+		return err
+	}
+	if err := locks.lock(opts.Record); err != nil {
 		return err
 	}
 	record := opts.Record

@@ -14,7 +14,8 @@ func newStatusCmd() *cobra.Command {
 		Use:   "status RECORD",
 		Short: "Show the per-cell status of a build record",
 		Long: `Print one line per code cell of a build record (index, section heading,
-status, duration), then the run's status and, if it failed, which cell failed
+status, duration), then the run's status (abandoned: the record says running
+but the process that ran it is gone) and, if it failed, which cell failed
 and why. Cell numbers are the ones --cells and --from take.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,7 +43,11 @@ and why. Cell numbers are the ones --cells and --from take.`,
 			if err := w.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\nrun: %s (%.1fs, started %s)\n", info.Status, info.Duration, info.Start)
+			if info.Abandoned(args[0]) {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nrun: %s (started %s; its process, pid %d on %s, is gone; ocs run %s --resume continues it)\n", runner.Abandoned, info.Start, info.PID, info.Host, args[0])
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nrun: %s (%.1fs, started %s)\n", info.Status, info.Duration, info.Start)
+			}
 			if len(info.History) > 1 {
 				fmt.Fprintln(cmd.OutOrStdout(), "history:")
 				for i, e := range info.History {
