@@ -12,6 +12,11 @@ import (
 // DefaultOutputCap is how much stream output one cell keeps in the record.
 const DefaultOutputCap = 1 << 20
 
+// DefaultSideLogCap is how much output one cell's side log keeps: past it
+// the log says where it was cut and the rest is dropped, so a cell that
+// writes without end cannot fill the disk.
+const DefaultSideLogCap = 64 << 20
+
 // capture collects the outputs of one cell for the record. Up to cap bytes
 // of stream text are kept whole. Past that, the record keeps the first half
 // of the cap and the last half, with a note between, and the whole output
@@ -30,6 +35,10 @@ type capture struct {
 	omitted   int64  // stream bytes neither in the head nor in the tail
 	late      []*notebook.Output
 	logErr    error
+
+	logCap     int64 // bytes the side log may hold; 0 for DefaultSideLogCap
+	logged     int64 // bytes written to the side log
+	logDropped int64 // bytes past logCap, not written
 }
 
 func newCapture(limit int, logPath string) *capture {
@@ -109,9 +118,25 @@ func (c *capture) startTruncating() {
 }
 
 func (c *capture) writeLog(text string) {
-	if c.log != nil && c.logErr == nil {
-		_, c.logErr = c.log.WriteString(text)
+	if c.log == nil || c.logErr != nil {
+		return
 	}
+	limit := c.logCap
+	if limit <= 0 {
+		limit = DefaultSideLogCap
+	}
+	if c.logDropped > 0 {
+		c.logDropped += int64(len(text))
+		return
+	}
+	if room := limit - c.logged; int64(len(text)) > room {
+		cut := runeStart(text, int(max(room, 0)))
+		c.logDropped = int64(len(text) - cut)
+		text = text[:cut] + fmt.Sprintf("\n[ocs: the side log is cut here: it reached its budget of %d bytes (--side-log-cap); the rest of the cell's output is not kept]\n", limit)
+	}
+	n, err := c.log.WriteString(text)
+	c.logged += int64(n)
+	c.logErr = err
 }
 
 // other adds a non-stream output.
@@ -147,6 +172,9 @@ func (c *capture) result() []*notebook.Output {
 	omitted += int64(start)
 	out := append([]*notebook.Output{}, c.outputs...)
 	note := fmt.Sprintf("\n[ocs: %d bytes of output omitted here; the whole output is in %s]\n", omitted, c.logPath)
+	if c.logDropped > 0 {
+		note = fmt.Sprintf("\n[ocs: %d bytes of output omitted here; %s keeps the output up to its budget, %d bytes were dropped past it]\n", omitted, c.logPath, c.logDropped)
+	}
 	if c.logErr != nil {
 		note = fmt.Sprintf("\n[ocs: %d bytes of output omitted here; writing them to %s failed: %v]\n", omitted, c.logPath, c.logErr)
 	}
@@ -160,6 +188,9 @@ func (c *capture) result() []*notebook.Output {
 func (c *capture) close() error {
 	if c.log == nil {
 		return c.logErr
+	}
+	if c.logDropped > 0 && c.logErr == nil {
+		_, c.logErr = fmt.Fprintf(c.log, "[ocs: %d bytes of output were dropped past the budget]\n", c.logDropped)
 	}
 	err := c.log.Close()
 	c.log = nil

@@ -112,6 +112,9 @@ type Options struct {
 	InterruptOnTimeout bool
 	// OutputCap is the stream bytes kept per cell; 0 means DefaultOutputCap.
 	OutputCap int
+	// SideLogCap is the bytes a cell's side log keeps; 0 means
+	// DefaultSideLogCap.
+	SideLogCap int64
 	// SaveInterval is the longest a streaming cell goes unsaved; 0 means 2s.
 	SaveInterval time.Duration
 	Observer     Observer
@@ -147,6 +150,14 @@ type Run struct {
 	mu       sync.Mutex // guards nb and saving
 	lastSave time.Time
 	aborted  bool
+
+	// Disk room kept for the final save, and the first save that failed:
+	// it stops the run (stop), and the final save, into the freed room,
+	// says so.
+	reserve reserve
+	saveErr error
+	stop    context.CancelCauseFunc
+	cellNow int // the cell running or last run, for a failed save
 
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
@@ -290,6 +301,11 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.kernel = k
 	r.log = *zerolog.Ctx(ctx)
 	r.start = time.Now().UTC()
+	ctx, r.stop = context.WithCancelCause(ctx)
+	defer r.stop(nil)
+	r.reserve = reserve{path: reservePath(r.opts.Record)}
+	defer r.reserve.release()
+	r.cellNow = -1
 	if r.opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, r.opts.Timeout, ErrRunTimeout)
@@ -300,7 +316,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.setRunMetadata(Running, res)
 	err := r.saveLocked()
 	r.mu.Unlock()
-	if err != nil {
+	if err != nil && !errors.Is(context.Cause(ctx), errSaveFailed) {
 		return res, err
 	}
 	total, ordinal := r.countRunnable(), 0
@@ -313,6 +329,9 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 		if ctx.Err() != nil {
 			break
 		}
+		r.mu.Lock()
+		r.cellNow = i
+		r.mu.Unlock()
 		if r.plan[i] == stepReplay {
 			if err := r.replayCell(ctx, c, i); err != nil {
 				res.Status, res.FailedCell, res.Err = Failed, i, err
@@ -347,11 +366,24 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	saveErr := r.saveErr
+	if saveErr != nil {
+		// The disk is full, most likely: free the room kept for this
+		// save, so that the record says why the run stopped.
+		res.Status, res.Err = Failed, saveErr
+		if res.FailedCell < 0 {
+			res.FailedCell = r.cellNow
+		}
+		r.reserve.release()
+	}
 	r.setRunMetadata(res.Status, res)
 	if err := r.saveDurableLocked(); err != nil {
 		return res, err
 	}
 	r.log.Info().Str("status", string(res.Status)).Dur("took", time.Since(r.start)).Msg("run finished")
+	if saveErr != nil {
+		return res, saveErr
+	}
 	return res, nil
 }
 
@@ -385,6 +417,8 @@ func statusFor(cause error) Status {
 		return TimedOut
 	case errors.Is(cause, ErrInterrupted):
 		return Interrupted
+	case errors.Is(cause, errSaveFailed):
+		return Failed
 	}
 	return Interrupted
 }
@@ -603,6 +637,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 	log := r.log.With().Int("cell", info.Index).Str("cell_id", c.ID).Logger()
 	host := &cellHost{r: r, cell: c, info: info, streams: map[string]*streamMask{},
 		cap: newCapture(r.opts.OutputCap, r.sideLog(c, info.Index))}
+	host.cap.logCap = r.opts.SideLogCap
 	start := time.Now().UTC()
 
 	r.mu.Lock()
@@ -637,11 +672,14 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 	case cellCtx.Err() != nil:
 		status = statusFor(context.Cause(cellCtx))
 		msg := "the cell was interrupted"
-		if status == TimedOut {
-			msg = r.timeoutMessage(context.Cause(cellCtx))
+		switch cause := context.Cause(cellCtx); {
+		case status == TimedOut:
+			msg = r.timeoutMessage(cause)
 			// The run's failure names the limit, not "context deadline
 			// exceeded".
 			err = &maskedError{msg: msg, err: err}
+		case errors.Is(cause, errSaveFailed):
+			msg = r.mask.mask(fmt.Sprintf("the run stopped: %v", cause))
 		}
 		host.record(kernel.Output{Kind: kernel.Error, EName: string(status), EValue: msg, Traceback: []string{msg}})
 	case errors.As(err, &cellErr):
@@ -686,11 +724,9 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		meta["side_log_error"] = capErr.Error()
 	}
 	c.Metadata[notebook.OCSKey] = meta
-	saveErr := r.saveLocked()
+	// A failed save stops the run; Execute says why in the final save.
+	_ = r.saveLocked()
 	r.mu.Unlock()
-	if saveErr != nil {
-		return Failed, saveErr
-	}
 	if r.opts.Observer != nil {
 		r.opts.Observer.CellFinished(info, status, end.Sub(start), err)
 	}
@@ -754,6 +790,8 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 			fc["error"] = r.mask.mask(res.Err.Error())
 		}
 		run["failed_cell"] = fc
+	} else if res.Err != nil {
+		run["error"] = r.mask.mask(res.Err.Error()) // a failure before any cell
 	}
 	runs, _ := meta["runs"].([]any)
 	if r.runIndex < 0 || r.runIndex >= len(runs) {
@@ -769,6 +807,9 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 	}
 	if _, ok := run["failed_cell"]; !ok {
 		delete(meta, "failed_cell")
+	}
+	if _, ok := run["error"]; !ok {
+		delete(meta, "error")
 	}
 	if status == Running || status == Pending {
 		delete(meta, "end_time")
@@ -812,10 +853,33 @@ func (r *Run) save(write func(string) error) error {
 		return fmt.Errorf("save record: %w", err)
 	}
 	if err := write(r.opts.Record); err != nil {
-		return fmt.Errorf("save record: %w", err)
+		return r.saveFailed(fmt.Errorf("save record: %w", err))
 	}
 	r.lastSave = time.Now()
+	if r.saveErr == nil && r.reserve.path != "" {
+		// Room for the final save: the record as it is now, and one
+		// cell's output not yet saved.
+		fi, err := os.Stat(r.opts.Record)
+		if err == nil {
+			err = r.reserve.grow(fi.Size() + int64(max(r.opts.OutputCap, DefaultOutputCap)))
+		}
+		if err != nil {
+			return r.saveFailed(err)
+		}
+	}
 	return nil
+}
+
+// saveFailed keeps the first failed save and stops the run with it: a run
+// whose record cannot be kept must not go on making effects nobody will
+// know of. Called with r.mu held.
+func (r *Run) saveFailed(err error) error {
+	if r.saveErr == nil && r.stop != nil {
+		r.saveErr = err
+		r.log.Error().Err(err).Msg("save failed, stopping the run")
+		r.stop(fmt.Errorf("%w: %w", errSaveFailed, err))
+	}
+	return err
 }
 
 // Abort marks the running cell interrupted, saves the record and stops all
@@ -834,6 +898,7 @@ func (r *Run) Abort() error {
 	r.setRunMetadata(Interrupted, Result{FailedCell: -1})
 	err := r.saveDurableLocked()
 	r.aborted = true
+	r.reserve.release()
 	return err
 }
 

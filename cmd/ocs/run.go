@@ -39,6 +39,7 @@ type runFlags struct {
 	autosave           time.Duration
 	prepareOnly        bool
 	outputCap          int
+	sideLogCap         int64
 	quiet              bool
 	helpParams         bool
 	cwd                string
@@ -131,6 +132,7 @@ Exit status:
 	durationVar(fl, &f.autosave, "autosave-every", 2*time.Second, "save the record at least every `DURATION` while a cell streams output")
 	fl.BoolVar(&f.prepareOnly, "prepare-only", false, "write the record with the parameters injected and run no cell")
 	fl.IntVar(&f.outputCap, "output-cap", runner.DefaultOutputCap, "stream output `BYTES` kept per cell in the record")
+	fl.Int64Var(&f.sideLogCap, "side-log-cap", runner.DefaultSideLogCap, "output `BYTES` a cell's side log keeps past the output cap (the rest is dropped)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not stream cell output to the terminal")
 	fl.BoolVar(&f.helpParams, "help-params", false, "list the template's parameters and exit")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory of the cells, as it is (default: the notebook's folder, or the work folder of a Python template)")
@@ -180,6 +182,9 @@ func resolveSource(ctx context.Context, source string) ([]step, error) {
 
 func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	ctx := cmd.Context()
+	if f.sideLogCap <= 0 {
+		return usageError{fmt.Errorf("--side-log-cap must be a positive number of bytes, not %d", f.sideLogCap)}
+	}
 	if err := f.vcp.setup(); err != nil {
 		return err
 	}
@@ -261,6 +266,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		// The flags set zero for "none"; the runner reads zero as its
 		// default, so a zero autosave means "as often as it can".
 		InterruptOnTimeout: f.interruptOnTimeout,
+		SideLogCap:         f.sideLogCap,
 		SaveInterval:       max(f.autosave, time.Millisecond),
 		Version:            readBuildInfo().String(),
 		Observer:           newProgress(cmd, stderr, f.quiet),
