@@ -12,8 +12,25 @@ import (
 	"ocs/runner"
 )
 
+// checkReport is `ocs check --json` (docs/json.md).
+type checkReport struct {
+	Schema   int            `json:"schema"`
+	Source   string         `json:"source"`
+	OK       bool           `json:"ok"`
+	Problems []checkProblem `json:"problems"`
+	// Secrets are the names a Python template asks for with getpass().
+	Secrets []string `json:"secrets"`
+}
+
+type checkProblem struct {
+	Cell    int    `json:"cell"` // -1: the notebook as a whole
+	ID      string `json:"id,omitempty"`
+	Message string `json:"message"`
+}
+
 func newCheckCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "check SOURCE",
 		Short: "Check a template without running it",
 		Long: `Check a template without running it: the notebook against the nbformat
@@ -46,21 +63,36 @@ Exit status: 0 when nothing was found, 2 otherwise.`,
 				vcpcell.RegisterMagic() // cells may use %%ssh, as in the worker
 				problems = runner.Check(nb, gokernel.Check)
 			}
-			for _, p := range problems {
-				fmt.Fprintf(cmd.ErrOrStderr(), "ocs: error: %s: %s\n", args[0], p)
+			names := []string{}
+			for _, a := range runner.AskedSecrets(nb) {
+				names = append(names, a.Name)
+			}
+			if asJSON {
+				rep := checkReport{Schema: 1, Source: args[0], OK: len(problems) == 0, Problems: []checkProblem{}, Secrets: names}
+				for _, p := range problems {
+					rep.Problems = append(rep.Problems, checkProblem{Cell: p.Cell, ID: p.ID, Message: p.Msg})
+				}
+				if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				for _, p := range problems {
+					fmt.Fprintf(cmd.ErrOrStderr(), "ocs: error: %s: %s\n", args[0], p)
+				}
 			}
 			if len(problems) > 0 {
 				return reported{inputError{fmt.Errorf("%d problems", len(problems))}}
 			}
+			if asJSON {
+				return nil
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
-			if asked := runner.AskedSecrets(nb); len(asked) > 0 {
-				names := make([]string, len(asked))
-				for i, a := range asked {
-					names[i] = a.Name
-				}
+			if len(names) > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: secrets asked for with getpass(): %s\n", args[0], strings.Join(names, ", "))
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the findings as JSON (docs/json.md)")
+	return cmd
 }
