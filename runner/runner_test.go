@@ -439,7 +439,7 @@ func TestTimeoutsAndInterrupt(t *testing.T) {
 	if res.Status != TimedOut || statuses(rec) != "completed,timed-out,pending" {
 		t.Fatalf("cell timeout: %+v %s", res, statuses(rec))
 	}
-	if !strings.Contains(outputText(rec.Cells[1]), "waiting\ntimed-out: the cell timed out") {
+	if !strings.Contains(outputText(rec.Cells[1]), "waiting\ntimed-out: the cell ran longer than its limit of 200ms (--cell-timeout)") {
 		t.Errorf("timed-out cell outputs %q", outputText(rec.Cells[1]))
 	}
 	res, rec, _ = run(t, makeNotebook("print a", "block waiting"), Options{Timeout: 200 * time.Millisecond}, nil)
