@@ -67,6 +67,10 @@ func (s SourceConfig) Location() string {
 	return s.Dir
 }
 
+// Shown is Location with a URL's credentials hidden: what messages and
+// listings print (the configuration file keeps the full URL).
+func (s SourceConfig) Shown() string { return redactURL(s.Location()) }
+
 // DefaultConfig is the configuration of a fresh install.
 func DefaultConfig() *Config {
 	return &Config{Sources: []SourceConfig{{Name: DefaultSourceName, Git: DefaultSourceURL}}}
@@ -185,7 +189,7 @@ func SaveConfig(path string, cfg *Config) error {
 func (c *Config) Add(s SourceConfig) error {
 	for _, have := range c.Sources {
 		if have.Name == s.Name {
-			return fmt.Errorf("source %q already exists (at %s)", s.Name, have.Location())
+			return fmt.Errorf("source %q already exists (at %s)", s.Name, have.Shown())
 		}
 	}
 	c.Sources = append(c.Sources, s)

@@ -57,8 +57,9 @@ func redactURL(raw string) string {
 	if err != nil || u.User == nil {
 		return raw
 	}
-	u.User = url.User("***")
-	return u.String()
+	u.User = nil
+	// "***@" rather than the escaped "%2A%2A%2A@" that url.User would give.
+	return strings.Replace(u.String(), "//", "//***@", 1)
 }
 
 // scrub returns err with the URL's credentials removed from its text.

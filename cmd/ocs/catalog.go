@@ -313,7 +313,7 @@ catalog is next used.`,
 			if err := catalog.SaveConfig(c.Paths.ConfigFile, c.Config); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added %s source %q: %s\n", s.Kind(), s.Name, s.Location())
+			fmt.Fprintf(cmd.OutOrStdout(), "added %s source %q: %s\n", s.Kind(), s.Name, s.Shown())
 			return nil
 		},
 	}
