@@ -21,7 +21,9 @@ import (
 
 // indexFormat changes whenever the cached index's shape does, so that an
 // index written by another ocs version is rebuilt instead of misread.
-const indexFormat = 2 // 2: Python templates list their parameters
+// 2: Python templates list their parameters; 3: read through os.Root
+// (links out of the clone refused).
+const indexFormat = 3
 
 // gitSource is a git repository cloned shallowly into the cache:
 //
@@ -107,7 +109,14 @@ func (s *gitSource) Index(ctx context.Context) (*Index, error) {
 	if idx := s.readIndex(commit); idx != nil {
 		return idx, nil
 	}
-	idx := newIndex(s.name, commit, os.DirFS(s.repoDir()))
+	// os.Root, not os.DirFS: a committed symbolic link that resolves
+	// outside the clone is refused (a problem), never read.
+	root, err := os.OpenRoot(s.repoDir())
+	if err != nil {
+		return nil, fmt.Errorf("open the clone of source %q: %w", s.name, err)
+	}
+	defer root.Close()
+	idx := newIndex(s.name, commit, root.FS())
 	if err := s.writeIndex(idx); err != nil {
 		// The index is only a cache; the listing is still right.
 		zerolog.Ctx(ctx).Warn().Err(err).Str("source", s.name).Msg("catalog index not cached")
@@ -271,4 +280,19 @@ func (s *gitSource) fetchReset(ctx context.Context) (string, error) {
 
 func (s *gitSource) TemplateDir(ctx context.Context, t *Template) (string, error) {
 	return filepath.Join(s.repoDir(), filepath.FromSlash(t.Dir)), nil
+}
+
+// Confine checks that rel (slash-separated, relative to the clone) resolves
+// inside the clone, following symbolic links as reading it would.
+func (s *gitSource) Confine(rel string) error {
+	root, err := os.OpenRoot(s.repoDir())
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(rel))
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

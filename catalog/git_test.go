@@ -347,3 +347,90 @@ func TestCredentialsStayOutOfMessages(t *testing.T) {
 		}
 	}
 }
+
+// escapingLink is a relative link from dir (inside a clone at any depth)
+// to the absolute path target: enough ".." to reach / first.
+func escapingLink(target string) string {
+	return strings.Repeat("../", 40) + strings.TrimPrefix(target, "/")
+}
+
+// Committed symbolic links that resolve outside the clone are neither
+// listed nor run; links inside it still work.
+func TestGitSymlinksOutOfTheCloneRefused(t *testing.T) {
+	ctx := context.Background()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "evil.ipynb"), []byte(notebookJSON("go", "Evil outside", "Not in the repository.")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(outside, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "dir", "010-x.ipynb"), []byte(notebookJSON("go", "Evil folder", "Outside too.")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := newOrigin(t)
+	o.write(map[string]string{"good/010-a.ipynb": notebookJSON("go", "Good", "Inside.")})
+	for link, target := range map[string]string{
+		"evil.ipynb":          escapingLink(filepath.Join(outside, "evil.ipynb")),
+		"evildir":             escapingLink(filepath.Join(outside, "dir")),
+		"mixed/010-out.ipynb": escapingLink(filepath.Join(outside, "evil.ipynb")),
+		"mixed/020-in.ipynb":  "../good/010-a.ipynb",
+		"inner.ipynb":         "good/010-a.ipynb",
+	} {
+		full := filepath.Join(o.work, link)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.Symlink(target, full); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.commit("links")
+	c := newTestCatalog(t, "sources:\n  - name: t\n    git: "+o.bare+"\n")
+	l := c.List(ctx)
+	got := templateNames(l)
+	for _, ref := range []string{"t:good", "t:inner", "t:mixed"} {
+		if got[ref] == nil {
+			t.Errorf("%s not listed: %v", ref, got)
+		}
+	}
+	for _, ref := range []string{"t:evil", "t:evildir"} {
+		if got[ref] != nil {
+			t.Errorf("%s listed, titled %q, through a link out of the clone", ref, got[ref].Title)
+		}
+	}
+	if m := got["t:mixed"]; m != nil && (len(m.Notebooks) != 1 || m.Notebooks[0].Path != "020-in.ipynb") {
+		t.Errorf("t:mixed notebooks = %+v, want only the one inside", m.Notebooks)
+	}
+	problem := false
+	for _, p := range l.Problems["t"] {
+		if p.Path == "evil.ipynb" {
+			problem = true
+		}
+	}
+	if !problem {
+		t.Errorf("no problem reported for evil.ipynb: %+v", l.Problems)
+	}
+	for _, ref := range []string{"t:evil", "t:mixed/010-out"} {
+		if r, err := c.Resolve(ctx, ref); err == nil {
+			t.Errorf("Resolve(%s) = %v; want an error", ref, r.Notebooks)
+		}
+	}
+	if _, err := c.Resolve(ctx, "t:inner"); err != nil {
+		t.Errorf("a link inside the clone: %v", err)
+	}
+
+	// The clone changed after it was indexed: the indexed notebook is now a
+	// link out of it. Run refuses it rather than run the outside file.
+	r, err := c.Resolve(ctx, "t:good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(r.Notebooks[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "evil.ipynb"), r.Notebooks[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resolve(ctx, "t:good"); err == nil || !strings.Contains(err.Error(), "not inside the source's repository") {
+		t.Fatalf("Resolve of a notebook swapped for a link out: %v", err)
+	}
+}

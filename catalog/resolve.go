@@ -93,8 +93,17 @@ func (c *Catalog) Resolve(ctx context.Context, ref string) (*Resolved, error) {
 		chosen = []NotebookInfo{nb}
 		res.Language, res.Kernel = nb.Language, nb.Kernel
 	}
+	confined, _ := src.(interface{ Confine(rel string) error })
 	for _, nb := range chosen {
 		p := filepath.Join(dir, filepath.FromSlash(nb.Path))
+		if confined != nil {
+			// The clone may have changed since it was indexed: a notebook
+			// reached through a link out of the repository is not its
+			// commit's, and must not run as if it were.
+			if err := confined.Confine(path.Join(t.Dir, nb.Path)); err != nil {
+				return nil, fmt.Errorf("template %q: notebook %q is not inside the source's repository: %w", t.Ref(), nb.Path, err)
+			}
+		}
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("template %q: notebook %q is missing from the cache (try `ocs catalog update`): %w", t.Ref(), nb.Path, err)
 		}
