@@ -147,3 +147,42 @@ func TestRunnable(t *testing.T) {
 		}
 	}
 }
+
+// The cached copy of a built-in template is checked against the embedded
+// one before use: an edited, extended or linked copy is written again.
+func TestBuiltinCacheVerified(t *testing.T) {
+	ctx := context.Background()
+	c := newTestCatalog(t, "sources: []\n")
+	r, err := c.Resolve(ctx, "builtin:hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := fs.ReadFile(templates.FS(), "hello/hello.ipynb")
+	nb := r.Notebooks[0]
+	other := filepath.Join(t.TempDir(), "other.ipynb")
+	os.WriteFile(other, []byte(notebookJSON("go", "Tampered", "Not the built-in.")), 0o644)
+	for name, tamper := range map[string]func() error{
+		"edited":  func() error { return os.WriteFile(nb, []byte(notebookJSON("go", "Tampered", "Edited.")), 0o644) },
+		"linked":  func() error { os.Remove(nb); return os.Symlink(other, nb) },
+		"added":   func() error { return os.WriteFile(filepath.Join(r.Dir, "extra.sh"), []byte("#!/bin/sh\n"), 0o755) },
+		"removed": func() error { return os.Remove(nb) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := tamper(); err != nil {
+				t.Fatal(err)
+			}
+			again, err := c.Resolve(ctx, "hello")
+			if err != nil || again.Dir != r.Dir {
+				t.Fatalf("resolve after the cache was %s: %v (dir %s)", name, err, again.Dir)
+			}
+			fi, err := os.Lstat(again.Notebooks[0])
+			got, _ := os.ReadFile(again.Notebooks[0])
+			if err != nil || !fi.Mode().IsRegular() || string(got) != string(want) {
+				t.Fatalf("cache %s: the built-in ran from a copy that is not the built-in's (%v)", name, err)
+			}
+			if _, err := os.Stat(filepath.Join(again.Dir, "extra.sh")); err == nil {
+				t.Fatal("an added file survived")
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Source is one place templates come from: the templates built into ocs, a
@@ -133,14 +137,11 @@ func (s *builtinSource) Update(ctx context.Context) (UpdateResult, error) {
 }
 
 func (s *builtinSource) TemplateDir(ctx context.Context, t *Template) (string, error) {
-	root := t.Dir
-	if root == "" {
-		root = "."
-	}
 	files, err := templateFiles(s.fsys, t)
 	if err != nil {
 		return "", fmt.Errorf("built-in template %q: %w", t.Name, err)
 	}
+	want := map[string][]byte{} // path in the cache folder -> content
 	h := sha256.New()
 	for _, f := range files {
 		data, err := fs.ReadFile(s.fsys, f)
@@ -149,10 +150,25 @@ func (s *builtinSource) TemplateDir(ctx context.Context, t *Template) (string, e
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", f, len(data))
 		h.Write(data)
+		rel := f
+		if t.Dir != "" {
+			rel = f[len(t.Dir)+1:]
+		}
+		want[filepath.FromSlash(rel)] = data
 	}
 	dir := filepath.Join(s.cacheDir, "builtin", t.Name+"-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(dir); err == nil {
-		return dir, nil
+	if _, err := os.Lstat(dir); err == nil {
+		// The folder's name claims the content; check it before the run
+		// (and its record) trusts it.
+		if cacheMatches(dir, want) {
+			return dir, nil
+		}
+		zerolog.Ctx(ctx).Warn().Str("template", t.Name).Str("cache_dir", dir).Msg("cached built-in template was changed; writing it again")
+		aside := fmt.Sprintf("%s.changed-%d", dir, time.Now().UnixNano())
+		if err := os.Rename(dir, aside); err != nil {
+			return "", fmt.Errorf("built-in template %q: the cached copy %s was changed and cannot be replaced: %w", t.Name, dir, err)
+		}
+		_ = os.RemoveAll(aside)
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", fmt.Errorf("built-in template %q: %w", t.Name, err)
@@ -164,30 +180,55 @@ func (s *builtinSource) TemplateDir(ctx context.Context, t *Template) (string, e
 		return "", fmt.Errorf("built-in template %q: %w", t.Name, err)
 	}
 	defer os.RemoveAll(tmp)
-	for _, f := range files {
-		rel := f
-		if t.Dir != "" {
-			rel = f[len(t.Dir)+1:]
-		}
-		data, err := fs.ReadFile(s.fsys, f)
+	for rel, data := range want {
+		target := filepath.Join(tmp, rel)
+		err := os.MkdirAll(filepath.Dir(target), 0o755)
 		if err == nil {
-			target := filepath.Join(tmp, filepath.FromSlash(rel))
-			err = os.MkdirAll(filepath.Dir(target), 0o755)
-			if err == nil {
-				err = os.WriteFile(target, data, 0o644)
-			}
+			err = os.WriteFile(target, data, 0o644)
 		}
 		if err != nil {
 			return "", fmt.Errorf("built-in template %q: %w", t.Name, err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(dir); statErr == nil {
+		if cacheMatches(dir, want) {
 			return dir, nil // another ocs got there first, with the same content
 		}
 		return "", fmt.Errorf("built-in template %q: %w", t.Name, err)
 	}
 	return dir, nil
+}
+
+// cacheMatches reports whether dir holds exactly the files of want, as
+// regular files with that content (no link, nothing added or missing).
+func cacheMatches(dir string, want map[string][]byte) bool {
+	seen := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return errors.New("not a regular file")
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, ok := want[rel]
+		if !ok {
+			return errors.New("extra file")
+		}
+		got, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, data) {
+			return errors.New("changed")
+		}
+		seen++
+		return nil
+	})
+	return err == nil && seen == len(want)
 }
 
 // templateFiles lists the files of t in fsys, sorted: its whole folder, or
