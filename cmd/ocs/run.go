@@ -49,6 +49,7 @@ type runFlags struct {
 	from               string
 	vcp                vcpFlags
 	kernel             kernelFlags
+	report             bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -142,6 +143,7 @@ Exit status:
 	fl.StringVar(&f.from, "from", "", "run from this `CELL` (number or id) to the end, replaying the ones before it")
 	addVcpFlags(fl, &f.vcp)
 	addKernelFlags(fl, &f.kernel)
+	fl.BoolVar(&f.report, "report", false, "also write the HTML report beside the record (RECORD.html) and print its path")
 	return cmd
 }
 
@@ -396,6 +398,11 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return err
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), record)
+	if f.report {
+		if err := reportAfterRun(cmd, record); err != nil {
+			return err
+		}
+	}
 	switch {
 	case res.KernelDied:
 		return runError{code: exitInfra, err: fmt.Errorf("cell %d: %w", res.FailedCell, res.Err)}
