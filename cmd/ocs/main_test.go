@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,18 +43,16 @@ func TestMain(m *testing.M) {
 // execAsOCS is the environment variable that makes the test binary ocs.
 const execAsOCS = "OCS_TEST_EXEC"
 
-// updateScripts rewrites the golden files that cmp lines of the scripts
-// compare with: go test ./cmd/ocs -run TestScripts/status -update.
-var updateScripts = flag.Bool("update", false, "rewrite the golden files in testdata/script")
-
 // TestScripts runs the CLI end to end: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
 	if os.Getenv("CI") == "true" {
 		kerneltest.NeedTool(t, "git") // catalog scripts make repositories
 	}
 	testscript.Run(t, testscript.Params{
-		Dir:           "testdata/script",
-		UpdateScripts: *updateScripts,
+		Dir: "testdata/script",
+		// -update (width_test.go) also rewrites what cmp lines compare
+		// with: go test ./cmd/ocs -run TestScripts/status -update.
+		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
 			// Configuration and cache live in the work dir, and the
 			// configuration starts with no sources, so that no script
