@@ -31,8 +31,10 @@ func TestRecordLockAndAbandonedRun(t *testing.T) {
 		c := exec.Command(os.Args[0], "status", record)
 		c.Env = append(os.Environ(), execAsOCS+"=ocs")
 		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("ocs status: %v\n%s", err, out)
+		// A run that did not finish (running, abandoned) has no success to
+		// report: ocs status exits 4.
+		if code := exitCodeOfErr(err); code != exitInfra {
+			t.Fatalf("ocs status: exit %d, want %d\n%s", code, exitInfra, out)
 		}
 		return string(out)
 	}

@@ -131,6 +131,7 @@ type (
 		Source     runner.Source     `json:"source"`
 		Version    string            `json:"version,omitempty"`
 		Host       string            `json:"host,omitempty"`
+		PID        int               `json:"pid,omitempty"`
 		User       string            `json:"user,omitempty"`
 		Parameters map[string]string `json:"parameters,omitempty"`
 		History    []statusHistory   `json:"history"`
@@ -169,7 +170,7 @@ type (
 func statusJSON(info runner.RunInfo, rows []runner.CellSummary) statusDoc {
 	doc := statusDoc{Schema: statusSchema, Cells: []statusCell{}}
 	doc.Run = statusRun{Status: info.Status, Kind: info.Kind, Start: info.Start, End: info.End, Duration: info.Duration,
-		Source: info.Source, Version: info.Version, Host: info.Host, User: info.User, Parameters: info.Parameters,
+		Source: info.Source, Version: info.Version, Host: info.Host, PID: info.PID, User: info.User, Parameters: info.Parameters,
 		History: []statusHistory{}}
 	if info.FailedCell >= 0 {
 		doc.Run.FailedCell = &statusFailure{Index: info.FailedCell, ID: info.FailedID, Error: info.Failure}
