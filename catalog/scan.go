@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -96,8 +97,11 @@ func Scan(fsys fs.FS) ([]*Template, []Problem) {
 		switch {
 		case e.IsDir():
 			t, ps = scanFolder(fsys, name, links)
-		case strings.HasSuffix(name, ".ipynb"):
-			t, ps = scanNotebooks(fsys, strings.TrimSuffix(name, ".ipynb"), "", []string{name}, links)
+		case isNotebookFile(fsys, name):
+			if twinOfText(fsys, name) {
+				continue
+			}
+			t, ps = scanNotebooks(fsys, strings.TrimSuffix(name, path.Ext(name)), "", []string{name}, links)
 		}
 		problems = append(problems, ps...)
 		if t != nil {
@@ -125,7 +129,7 @@ func scanFolder(fsys fs.FS, dir string, links map[string]string) (*Template, []P
 			}
 			return nil
 		}
-		if !d.IsDir() && strings.HasSuffix(p, ".ipynb") {
+		if !d.IsDir() && isNotebookFile(fsys, p) && !twinOfText(fsys, p) {
 			paths = append(paths, strings.TrimPrefix(p, dir+"/"))
 		}
 		return nil
@@ -138,6 +142,40 @@ func scanFolder(fsys fs.FS, dir string, links map[string]string) (*Template, []P
 	}
 	t, ps := scanNotebooks(fsys, dir, dir, runOrder(paths), links)
 	return t, append(problems, ps...)
+}
+
+// isNotebookFile reports whether p is a notebook: a .ipynb file, or a .go
+// or .py file whose header says it is a text (percent format) notebook.
+func isNotebookFile(fsys fs.FS, p string) bool {
+	if strings.HasSuffix(p, ".ipynb") {
+		return true
+	}
+	if !notebook.IsTextFile(p) {
+		return false
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	return notebook.IsText(head[:n])
+}
+
+// twinOfText reports whether p is a .ipynb generated from a text notebook
+// beside it (NAME.go or NAME.py): the text is the template's source, so
+// only it is listed.
+func twinOfText(fsys fs.FS, p string) bool {
+	if !strings.HasSuffix(p, ".ipynb") {
+		return false
+	}
+	for _, l := range notebook.TextLanguages {
+		if twin := strings.TrimSuffix(p, ".ipynb") + l.Extension; isNotebookFile(fsys, twin) {
+			return true
+		}
+	}
+	return false
 }
 
 // runOrder puts a template's notebooks in the order they are run: README
@@ -154,7 +192,7 @@ func runOrder(paths []string) []string {
 	var steps []step
 	numbered := false
 	for _, p := range paths {
-		base := strings.TrimSuffix(path.Base(p), ".ipynb")
+		base := strings.TrimSuffix(path.Base(p), path.Ext(p))
 		s := step{path: p, class: 2}
 		if n, ok := numericPrefix(base); ok {
 			s.class, s.number = 1, n
@@ -245,7 +283,7 @@ func readNotebookInfo(fsys fs.FS, p string) (*notebookScan, error) {
 	if err != nil {
 		return nil, err
 	}
-	nb, warnings, err := notebook.Read(data, p)
+	nb, warnings, err := notebook.Decode(data, p)
 	if err != nil {
 		return nil, err
 	}

@@ -325,12 +325,28 @@ func writeAtomic(path string, write func(io.Writer) error, durable bool) (err er
 	return nil
 }
 
-// Open reads the notebook at path the way Jupyter does (see Read): the
-// warnings say what was repaired or tolerated.
+// Open reads the notebook at path, in either format: a .go or .py file is
+// a text (percent format) notebook when its header says so, anything else
+// is nbformat JSON, read the way Jupyter reads it (see Read). The warnings
+// say what was repaired or tolerated. It is where ocs reads notebooks from
+// files.
 func Open(path string) (*Notebook, []Problem, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read notebook: %w", err)
 	}
-	return Read(data, path)
+	return Decode(data, path)
+}
+
+// Decode reads a notebook from data in the format name and data say (see
+// Open).
+func Decode(data []byte, name string) (*Notebook, []Problem, error) {
+	if IsTextFile(name) {
+		if !IsText(data) {
+			return nil, nil, &ValidationError{File: name, Problems: []Problem{{Msg: "not a text notebook: a notebook in the percent format starts with a header holding its metadata (\"# ---\" or \"// ---\", then \"jupyter:\"); ocs convert NOTEBOOK.ipynb writes one"}}}
+		}
+		nb, err := ParseText(data, name)
+		return nb, nil, err
+	}
+	return Read(data, name)
 }

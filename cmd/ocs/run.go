@@ -322,6 +322,9 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 			fmt.Fprintf(stderr, "ocs: %s is a template, not a build record: it has no journal to replay, so the cells before the selection run live first\n", s.path)
 		}
 		opts.Record = f.output
+		if notebook.IsTextFile(opts.Record) {
+			return usageError{fmt.Errorf("the record %s would be a text file; a build record is a .ipynb notebook", opts.Record)}
+		}
 		if opts.Record == "" {
 			name := strings.TrimSuffix(filepath.Base(s.path), filepath.Ext(s.path))
 			opts.Record = filepath.Join("builds", fmt.Sprintf("%s-%s.ipynb", name, time.Now().UTC().Format("20060102T150405Z")))

@@ -37,14 +37,18 @@ With one FILE and neither -o nor --in-place, the result goes to stdout.`,
 				if err != nil {
 					return inputError{fmt.Errorf("strip: %w", err)}
 				}
-				nb, warnings, err := notebook.Read(data, path)
+				nb, warnings, err := notebook.Decode(data, path)
 				if err != nil {
 					return err
 				}
 				printWarnings(cmd.ErrOrStderr(), path, warnings)
 				stripped := data
 				if nb.Strip() {
-					if stripped, err = nb.Bytes(); err != nil {
+					encode := nb.Bytes
+					if notebook.IsTextFile(path) {
+						encode = nb.TextBytes
+					}
+					if stripped, err = encode(); err != nil {
 						return fmt.Errorf("strip %q: %w", path, err)
 					}
 				}
