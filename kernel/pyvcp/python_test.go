@@ -52,7 +52,7 @@ func TestPythonSDK(t *testing.T) {
 	s, j := newTestService(t, vcp.ProviderMap{"aws": "local"})
 	_, pub := testKey(t)
 	out, err := runPython(t, s, "testdata/sdk_calls.py", "TEST_PUBKEY="+pub, "TEST_ADDR=127.42.91.3")
-	if err != nil || !strings.Contains(out, "cleanup ok") {
+	if err != nil || !strings.Contains(out, "legacy ok") {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
 	if strings.Contains(strings.Join(j.args, " "), "not-a-real-token") {

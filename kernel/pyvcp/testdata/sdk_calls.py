@@ -98,3 +98,19 @@ if not os.environ.get("TEST_KEEP"):
     ug.cleanup()
     assert vcp.get_ugroup("pytut") is None
     print("cleanup ok")
+
+# The SDK 18.x forms.
+old = VcpSDK("token", "pylegacy")
+spec = old.spec.find_spec("aws", "small")
+spec.node_ips = [os.environ["TEST_ADDR"]]
+unit = old.unit.create("srv", spec, wait_for=True, verbose=0)
+assert [n.cloud_instance_address for n in old.unit.find_node(unit_name="srv")] == [os.environ["TEST_ADDR"]]
+assert len(old.unit.df_node()) == 1
+old.cleanup(wait_for=True)
+assert vcp.get_ugroup("pylegacy") is None
+try:
+    VcpSDK("token").unit.create("x", spec)
+    raise AssertionError("v.unit without vc_name did not raise")
+except NotImplementedError as e:
+    assert "vc_name" in str(e)
+print("legacy ok")

@@ -150,6 +150,9 @@ class VcpSpec:
 
     def _to_go(self):
         d = {"provider": self.provider, "flavor": self.flavor}
+        if not self.ip_addresses:
+            # SDK 18.x names for the addresses.
+            self.ip_addresses = list(getattr(self, "node_ips", None) or getattr(self, "ip_address_list", None) or [])
         for k in _SPEC_FIELDS:
             v = getattr(self, k, None)
             if v:
@@ -442,6 +445,24 @@ class VcpSDK(_Strict):
         self._token_given = bool(access_token)
         self.vc_name = vc_name
         self.config_dir = os.path.expanduser(config_dir) if config_dir else None
+        # SDK 18.x: VcpSDK(token, vc_name) with v.spec and v.unit on the
+        # unit group vc_name.
+        self.spec = _LegacySpecs(self)
+        self.unit = _LegacyUnits(self)
+
+    def _legacy_group(self, create=False):
+        if not self.vc_name:
+            raise _not_in_ocs("VcpSDK", "unit (the 18.x form needs VcpSDK(token, vc_name))")
+        ug = self.get_ugroup(self.vc_name)
+        if ug is None and create:
+            ug = self.create_ugroup(self.vc_name)
+        if ug is None:
+            raise VcpSDKError("unit group %r does not exist" % self.vc_name)
+        return ug
+
+    def cleanup(self, wait_for=True, verbose=None):
+        """SDK 18.x: delete the unit group vc_name and everything in it."""
+        self._legacy_group().cleanup()
 
     def __repr__(self):
         return "VcpSDK(ocs)"
@@ -491,3 +512,29 @@ class VcpSDK(_Strict):
         if name is None:
             raise TypeError("get_ugroup() needs the unit group's name")
         return _ugroup(_call("get_ugroup", name=str(name)))
+
+
+class _LegacySpecs(_Strict):
+    """SDK 18.x's v.spec: find_spec(provider, flavor)."""
+
+    def __init__(self, sdk):
+        self._sdk = sdk
+
+    def find_spec(self, provider, flavor):
+        return self._sdk.get_spec(provider, flavor)
+
+
+class _LegacyUnits(_Strict):
+    """SDK 18.x's v.unit: create, find_node, df_node on the group vc_name."""
+
+    def __init__(self, sdk):
+        self._sdk = sdk
+
+    def create(self, name, spec, wait_for=True, verbose=None):
+        return self._sdk._legacy_group(create=True).create_unit(name, spec)
+
+    def find_node(self, unit_name=None, node_state=None):
+        return self._sdk._legacy_group().find_nodes(node_state=node_state, unit_name=unit_name)
+
+    def df_node(self):
+        return self._sdk._legacy_group().df_nodes()
