@@ -57,9 +57,13 @@ func (f *vcpFlags) setup() error {
 // pythonKernel prepares a Python kernel for the VCP SDK: it decides which
 // SDK serves (interpreter is the kernelspec's argv[0], env the kernel's
 // environment, vcpsdkDir where pybridge installed ocs's modules) and
-// returns the kernel's environment with ocs's modules first on PYTHONPATH
-// when ocs serves. Call announce in the first cell's window.
+// returns the kernel's environment (nil: this process's) with ocs's modules
+// first on PYTHONPATH when ocs serves. Call announce in the first cell's
+// window.
 func (f *vcpFlags) pythonKernel(ctx context.Context, interpreter string, env []string, vcpsdkDir string) ([]string, pyvcp.Selection, error) {
+	if env == nil { // the caller's, as the kernel takes nil
+		env = os.Environ()
+	}
 	sel, err := pyvcp.Select(ctx, f.sdk, interpreter, env, vcpsdkDir)
 	if err != nil {
 		return nil, sel, usageError{err}
