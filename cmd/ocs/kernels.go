@@ -23,7 +23,7 @@ type kernelFlags struct {
 
 func addKernelFlags(fl *pflag.FlagSet, f *kernelFlags) {
 	fl.StringVar(&f.name, "kernel", "", "run the cells in the Jupyter kernel `NAME` instead of the one the notebook names")
-	fl.DurationVar(&f.startTimeout, "start-timeout", jupyter.DefaultStartTimeout, "give up when a Jupyter kernel has not started within this")
+	durationVar(fl, &f.startTimeout, "start-timeout", jupyter.DefaultStartTimeout, "give up when a Jupyter kernel has not started within `DURATION` (90s, or seconds)")
 }
 
 // startKernel starts the kernel the notebook is written for: ocs's own Go

@@ -114,6 +114,7 @@ writes every output into a build record: a copy of the notebook.`,
 	root.AddCommand(newNodeCmd())
 	root.AddCommand(newManCmd())
 	addCompletions(root)
+	addExamples(root)
 	return root
 }
 
