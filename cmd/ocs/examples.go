@@ -57,6 +57,9 @@ var examples = map[string]string{
 	"ocs vcp power-off":  `  ocs vcp power-off moodle/web`,
 	"ocs vcp power-on":   `  ocs vcp power-on moodle/web`,
 	"ocs completion":     `  source <(ocs completion bash)`,
+	"ocs convert": `  # A notebook as a reviewable text template, and back.
+  ocs convert moodle.ipynb -o moodle.py
+  ocs convert hello.go -o hello.ipynb`,
 	"ocs report": `  ocs report builds/moodle-20261201T101500Z.ipynb
   ocs report builds/*.ipynb -o reports/
   ocs run 101-vc-nodes --report`,
