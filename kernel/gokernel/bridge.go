@@ -8,16 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"reflect"
 	"slices"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/traefik/yaegi/interp"
 
 	"ocs/kernel"
+	"ocs/kernel/cellenv"
 	"ocs/kernel/display"
 )
 
@@ -154,50 +152,32 @@ func (w *worker) failGateway(err error, what string) {
 	w.fail(&cellFailure{EName: "BridgeError", EValue: fmt.Sprintf("%s: %s", what, w.mask(err.Error()))})
 }
 
-// runShell runs command in its own process group, streaming its output, and
-// kills the whole group when ctx ends.
+// runShell runs command (cellenv.Run: its own process group, killed when
+// ctx ends), streaming its output as the cell's, and tells the supervisor
+// about the group so that a worker that is killed takes it along.
 func (w *worker) runShell(ctx context.Context, shell, command string, capture bool) (int, []string, error) {
-	if ctx.Err() != nil {
-		return 0, nil, ctx.Err()
-	}
-	cmd := exec.CommandContext(ctx, shell, "-c", command)
-	cmd.Env = w.env.environ()
-	cmd.SysProcAttr = shellProcAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	// A background process that keeps the output pipe open must not hold
-	// the cell once the command itself has ended.
-	cmd.WaitDelay = time.Second
 	var captured strings.Builder
+	c := cellenv.Command{
+		Shell:  shell,
+		Line:   command,
+		Env:    w.env.environ(),
+		Stdout: streamWriter{e: w.emit, name: "stdout"},
+		Stderr: streamWriter{e: w.emit, name: "stderr"},
+		Started: func(pid int) {
+			w.trackGroup(pid, true)
+			_ = w.emit.send(message{Type: msgChild, PID: pid})
+		},
+		Ended: func(pid int) {
+			w.trackGroup(pid, false)
+			_ = w.emit.send(message{Type: msgChildDone, PID: pid})
+		},
+	}
 	if capture {
-		cmd.Stdout = &captured
-	} else {
-		cmd.Stdout = streamWriter{e: w.emit, name: "stdout"}
+		c.Stdout = &captured
 	}
-	cmd.Stderr = streamWriter{e: w.emit, name: "stderr"}
-	if err := cmd.Start(); err != nil {
-		return 0, nil, fmt.Errorf("start %s: %w", shell, err)
-	}
-	pid := cmd.Process.Pid
-	w.trackGroup(pid, true)
-	_ = w.emit.send(message{Type: msgChild, PID: pid})
-	err := cmd.Wait()
-	// The group may outlive the shell (a pipeline member still running).
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	w.trackGroup(pid, false)
-	_ = w.emit.send(message{Type: msgChildDone, PID: pid})
-	if ctx.Err() != nil {
-		return 0, nil, ctx.Err()
-	}
-	status := 0
+	status, err := cellenv.Run(ctx, c)
 	if err != nil {
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
-			return 0, nil, fmt.Errorf("run %s: %w", shell, err)
-		}
-		status = exit.ExitCode()
-		if status < 0 {
-			status = 128 + int(exit.Sys().(syscall.WaitStatus).Signal())
-		}
+		return 0, nil, err
 	}
 	var lines []string
 	if capture {

@@ -2,12 +2,6 @@ package gokernel
 
 import "syscall"
 
-// shellProcAttr puts a shell command in its own process group, so that an
-// interrupt kills the whole pipeline, and kills the shell if the worker dies.
-func shellProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-}
-
 // workerProcAttr keeps the worker out of the terminal's process group (the
 // supervisor decides about interrupts) and tells it when the supervisor
 // dies: SIGTERM, not SIGKILL, so that the worker first kills the process

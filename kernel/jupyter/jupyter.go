@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"ocs/kernel"
+	"ocs/kernel/effects"
+	"ocs/kernel/pybridge"
 )
 
 const (
@@ -58,11 +61,12 @@ type Options struct {
 	RuntimeDir string
 	// Logger receives the client's logs (default: the one in ctx).
 	Logger *zerolog.Logger
-	// Around, when set, wraps each cell's execution: the journal gateway
-	// and the bridge's window are installed there. It returns a function
-	// called when the cell ended, whose error (a divergence, say) replaces
-	// a successful outcome.
-	Around func(ctx context.Context, cell kernel.Cell, host kernel.Host) (end func() error)
+	// CacheDir is where ocs's Python modules are installed (pybridge's
+	// InstallPython); "" = the user's cache folder.
+	CacheDir string
+	// SysPath are folders put first on the kernel's sys.path, after ocs's
+	// own modules (a Python SDK's, say).
+	SysPath []string
 }
 
 // Kernel is a Jupyter kernel process and the client connected to it.
@@ -72,6 +76,11 @@ type Kernel struct {
 
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	bridge *pybridge.Server
+	// shellEnv is the environment of the cells' shell commands: Env,
+	// without what ocs adds for the kernel process itself.
+	shellEnv []string
 
 	mu     sync.Mutex
 	proc   *process
@@ -109,13 +118,45 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 	if opts.Logger != nil {
 		log = opts.Logger
 	}
-	k := &Kernel{opts: opts, log: log.With().Str("kernel", opts.Spec.Name).Logger(), closing: make(chan struct{})}
+	k := &Kernel{opts: opts, log: log.With().Str("kernel", opts.Spec.Name).Logger(), closing: make(chan struct{}), shellEnv: opts.Env}
+	if err := k.prepare(); err != nil {
+		return nil, fmt.Errorf("start jupyter kernel %q: %w", opts.Spec.Name, err)
+	}
 	p, err := k.start(ctx)
 	if err != nil {
+		k.bridge.Close()
 		return nil, fmt.Errorf("start jupyter kernel %q: %w", opts.Spec.Name, err)
 	}
 	k.proc = p
 	return k, nil
+}
+
+// prepare installs ocs's Python modules, opens the kernel's bridge and
+// puts the shell semantics first in the set-up code.
+func (k *Kernel) prepare() error {
+	register()
+	cache := k.opts.CacheDir
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("find the cache folder: %w", err)
+		}
+		cache = filepath.Join(dir, "ocs")
+	}
+	dirs, err := pybridge.InstallPython(cache)
+	if err != nil {
+		return err
+	}
+	sysPath := append([]string{dirs["ocs"], dirs[PythonGroup]}, k.opts.SysPath...)
+	k.opts.Setup = append([]string{setupCode(sysPath)}, k.opts.Setup...)
+	runtime := k.opts.RuntimeDir
+	if runtime == "" {
+		runtime = os.TempDir()
+	}
+	if k.bridge, err = pybridge.Listen(runtime); err != nil {
+		return fmt.Errorf("open the kernel's bridge: %w", err)
+	}
+	return nil
 }
 
 // LanguageInfo returns the language_info the kernel reported, for the
@@ -237,6 +278,7 @@ func (k *Kernel) environ() []string {
 		set(name, value)
 	}
 	set("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+	set(pybridge.EnvSocket, k.bridge.Path())
 	// ipykernel exits when this process is gone (a backstop for Pdeathsig).
 	set("JPY_PARENT_PID", strconv.Itoa(os.Getpid()))
 	return env
@@ -307,6 +349,13 @@ func (k *Kernel) RunSilent(ctx context.Context, code string) (string, error) {
 	}
 	if k.dead != nil {
 		return "", fmt.Errorf("run silent code: %w", k.dead)
+	}
+	if k.proc == nil {
+		p, err := k.start(ctx)
+		if err != nil {
+			return "", fmt.Errorf("run silent code: restart the kernel: %w", err)
+		}
+		k.proc = p
 	}
 	return k.silent(ctx, k.proc, code)
 }
@@ -427,22 +476,43 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	if k.dead != nil {
 		return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
 	}
-	var end func() error
-	if k.opts.Around != nil {
-		end = k.opts.Around(ctx, cell, host)
-	}
-	err := k.execute(ctx, cell, host)
-	if end != nil {
-		if endErr := end(); endErr != nil && (err == nil || isCellError(err)) {
-			err = endErr
+	if k.proc == nil {
+		p, err := k.start(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				k.dead = fmt.Errorf("%w: restart after an interrupt failed: %w", kernel.ErrDead, err)
+				err = k.dead
+			}
+			return fmt.Errorf("execute cell %d: %w", cell.Index, err)
 		}
+		k.proc = p
+	}
+	// The cell's effects (its `!` lines, secrets, SDK calls served by the
+	// bridge) go through the cell's journal: run and reported live,
+	// answered from the record in replay.
+	sh := &syncHost{h: host}
+	m := newMasks(cell.Mask)
+	j := effects.NewJournal(cell.Mode, cell.Journal, cell.Index, m.mask, func(e kernel.Effect) error {
+		sh.Effect(e)
+		return nil
+	})
+	cellCtx := context.WithValue(ctx, cellConfigKey{}, &cellConfig{env: k.shellEnv, masks: m})
+	uninstall := effects.Install(cellCtx, j)
+	end := k.bridge.Begin(cellCtx)
+	err := k.execute(ctx, cell, sh, m)
+	end()
+	uninstall()
+	if ctx.Err() != nil || errors.Is(err, kernel.ErrDead) {
+		return err
+	}
+	// A divergence voids the replay, whatever the code did with the error.
+	if d := j.Diverged(); d != nil {
+		return d
+	}
+	if err == nil {
+		err = j.Finish()
 	}
 	return err
-}
-
-func isCellError(err error) bool {
-	var ce *kernel.CellError
-	return errors.As(err, &ce)
 }
 
 // run is the state of one executing cell.
@@ -452,6 +522,7 @@ type run struct {
 	host    kernel.Host
 	p       *process
 	msgID   string
+	masks   *masks
 	secrets []string // names of the cell's getpass assignments, in order
 	asked   int      // password requests answered so far
 	stdin   error    // an input request ocs could not answer
@@ -459,17 +530,20 @@ type run struct {
 	clearWait bool
 }
 
-func (k *Kernel) execute(ctx context.Context, cell kernel.Cell, host kernel.Host) error {
+func (k *Kernel) execute(ctx context.Context, cell kernel.Cell, host kernel.Host, m *masks) error {
 	p := k.proc
 	log := k.log.With().Int("cell", cell.Index).Str("cell_id", cell.ID).Logger()
 	h, err := p.ch.send(p.ch.shell, "execute_request", map[string]any{
 		"code": cell.Source, "silent": false, "store_history": true,
-		"user_expressions": map[string]any{}, "allow_stdin": true, "stop_on_error": true,
+		// ocs sends one request at a time and decides itself what a failure
+		// stops; stop_on_error would make the kernel abort the next cell if
+		// it came soon after a failed one.
+		"user_expressions": map[string]any{}, "allow_stdin": true, "stop_on_error": false,
 	}, nil)
 	if err != nil {
 		return k.died(cell, host, p)
 	}
-	r := &run{k: k, cell: cell, host: host, p: p, msgID: h.MsgID, secrets: getpassNames(cell.Source)}
+	r := &run{k: k, cell: cell, host: host, p: p, msgID: h.MsgID, masks: m, secrets: getpassNames(cell.Source)}
 	var reply *executeReply
 	idle := false
 	ctxDone := ctx.Done()
@@ -509,16 +583,13 @@ func (k *Kernel) execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 			k.interrupt(p)
 			grace = time.After(interruptGrace)
 		case <-grace:
-			log.Warn().Msg("jupyter kernel did not stop the cell in time; restarting it")
+			// The next cell starts a new kernel: a start takes longer than
+			// the time left to return.
+			log.Warn().Msg("jupyter kernel did not stop the cell in time; killing it")
 			p.kill()
-			np, err := k.start(context.WithoutCancel(ctx))
-			if err != nil {
-				k.dead = fmt.Errorf("%w: restart after an interrupt failed: %w", kernel.ErrDead, err)
-				return fmt.Errorf("execute cell %d: %w (%w)", cell.Index, ctx.Err(), k.dead)
-			}
-			k.proc = np
-			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stderr", Text: "ocs: the kernel did not stop in time and was restarted; earlier cells' state is lost\n"})
-			return fmt.Errorf("execute cell %d: %w (the kernel was restarted and lost its state)", cell.Index, ctx.Err())
+			k.proc = nil
+			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stderr", Text: "ocs: the kernel did not stop in time and was killed; the next cell runs in a new one, without earlier cells' state\n"})
+			return fmt.Errorf("execute cell %d: %w (the kernel was killed and restarts without its state)", cell.Index, ctx.Err())
 		}
 	}
 	switch {
@@ -622,7 +693,7 @@ func (k *Kernel) Close() error {
 	k.closed = true
 	p := k.proc
 	if p == nil {
-		return nil
+		return k.bridge.Close()
 	}
 	select {
 	case <-p.exited:
@@ -635,5 +706,5 @@ func (k *Kernel) Close() error {
 		}
 	}
 	p.kill()
-	return nil
+	return k.bridge.Close()
 }

@@ -82,6 +82,7 @@ func (r *run) secret(name string) (string, error) {
 			return err
 		}
 		value, fetched = v, true
+		r.masks.add(v)
 		return nil
 	}
 	_, err := effects.Do("secret", map[string]any{"name": name}, func(context.Context) (map[string]any, error) {
