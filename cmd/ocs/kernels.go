@@ -8,9 +8,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"ocs/catalog"
 	"ocs/kernel"
 	"ocs/kernel/gokernel"
 	"ocs/kernel/jupyter"
+	"ocs/kernel/pybridge"
+	"ocs/kernel/pyvcp"
 	"ocs/notebook"
 	"ocs/runner"
 )
@@ -52,5 +55,23 @@ func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir st
 	if err != nil {
 		return nil, inputError{err}
 	}
-	return jupyter.New(ctx, jupyter.Options{Spec: spec, Dir: dir, Env: env, StartTimeout: f.kernel.startTimeout})
+	paths, err := catalog.DefaultPaths()
+	if err != nil {
+		return nil, err
+	}
+	opts := jupyter.Options{Spec: spec, Dir: dir, Env: env, StartTimeout: f.kernel.startTimeout, CacheDir: paths.CacheDir}
+	if spec.Language == "python" {
+		// The VCP SDK: ocs's own modules on the module path, or the
+		// environment's SDK; the first cell journals which serves.
+		dirs, err := pybridge.InstallPython(paths.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		var sel pyvcp.Selection
+		if opts.Env, sel, err = f.vcp.pythonKernel(ctx, spec.Argv[0], env, dirs[pyvcp.PythonGroup]); err != nil {
+			return nil, err
+		}
+		opts.FirstCell = func() error { return f.vcp.announce(sel) }
+	}
+	return jupyter.New(ctx, opts)
 }

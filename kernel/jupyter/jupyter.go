@@ -67,6 +67,11 @@ type Options struct {
 	// SysPath are folders put first on the kernel's sys.path, after ocs's
 	// own modules (a Python SDK's, say).
 	SysPath []string
+	// FirstCell, when set, runs in the window of each kernel process's
+	// first cell, once the cell's journal is installed: what it does
+	// through effects.Do is journaled first in that cell (and answered
+	// from the journal in replay). Its error fails the cell.
+	FirstCell func() error
 }
 
 // Kernel is a Jupyter kernel process and the client connected to it.
@@ -87,6 +92,8 @@ type Kernel struct {
 	dead   error // wraps kernel.ErrDead once the kernel is gone for good
 	closed bool
 	info   map[string]any // language_info of kernel_info_reply
+	// fresh says the kernel process has run no cell yet (FirstCell).
+	fresh bool
 }
 
 var _ kernel.Kernel = (*Kernel)(nil)
@@ -241,6 +248,7 @@ func (k *Kernel) start(ctx context.Context) (*process, error) {
 		}
 	}
 	k.log.Debug().Int("pid", cmd.Process.Pid).Dur("took", time.Since(began)).Msg("jupyter kernel ready")
+	k.fresh = true
 	return p, nil
 }
 
@@ -456,9 +464,9 @@ func (p *process) diagnosis() string {
 	case <-time.After(closeTimeout):
 		return ""
 	}
-	why := "; the kernel exited"
+	why := "; the kernel process exited"
 	if p.waitErr != nil {
-		why = "; the kernel " + p.waitErr.Error()
+		why = "; the kernel process ended (" + p.waitErr.Error() + ")"
 	}
 	if t := lastLines(p.tail.String(), 8); t != "" {
 		why += "; its stderr ended with:\n" + t
@@ -499,7 +507,19 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	cellCtx := context.WithValue(ctx, cellConfigKey{}, &cellConfig{env: k.shellEnv, masks: m})
 	uninstall := effects.Install(cellCtx, j)
 	end := k.bridge.Begin(cellCtx)
-	err := k.execute(ctx, cell, sh, m)
+	var err error
+	if k.fresh && k.opts.FirstCell != nil {
+		err = k.opts.FirstCell()
+		var d *kernel.DivergenceError
+		if err != nil && !errors.As(err, &d) {
+			err = &kernel.CellError{EName: "OcsError", EValue: m.mask(err.Error())}
+			sh.Output(kernel.Output{Kind: kernel.Error, EName: "OcsError", EValue: m.mask(err.(*kernel.CellError).EValue)})
+		}
+	}
+	k.fresh = false
+	if err == nil {
+		err = k.execute(ctx, cell, sh, m)
+	}
 	end()
 	uninstall()
 	if ctx.Err() != nil || errors.Is(err, kernel.ErrDead) {

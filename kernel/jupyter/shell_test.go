@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -155,3 +156,30 @@ func TestShellSemantics(t *testing.T) {
 }
 
 func pyString(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
+
+// TestKernelDeath kills the kernel process during a cell: the cell ends with
+// an error wrapping kernel.ErrDead that carries the kernel's stderr, and no
+// kernel process is left.
+func TestKernelDeath(t *testing.T) {
+	k := startKernel(t, Options{})
+	pid := k.PID()
+	rec := &kerneltest.Recorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// ipykernel forwards what reaches its fd 2 to ocs's pipe from a thread:
+	// give it time before the kill.
+	src := "import os, sys, signal, time\nprint('last words', file=sys.__stderr__, flush=True)\ntime.sleep(0.5)\nos.kill(os.getpid(), signal.SIGKILL)"
+	err := k.Execute(ctx, kernel.Cell{Index: 3, Source: src}, rec)
+	if !errors.Is(err, kernel.ErrDead) || !strings.Contains(err.Error(), "last words") || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("err = %v, want ErrDead with the kernel's stderr", err)
+	}
+	if out, ok := rec.Find(kernel.Error); !ok || out.EName != "KernelDied" {
+		t.Errorf("outputs %+v", rec.Outputs())
+	}
+	if err := k.Execute(ctx, kernel.Cell{Source: "1"}, rec); !errors.Is(err, kernel.ErrDead) {
+		t.Errorf("after death: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kernel %d still exists: %v", pid, err)
+	}
+}
