@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ocs/catalog"
+	"ocs/kernel/jupyter"
 )
 
 // completionBudget bounds what a TAB may cost: completion reads the
@@ -36,6 +37,17 @@ func addCompletions(root *cobra.Command) {
 		switch c.Name() {
 		case "run":
 			c.ValidArgsFunction = completeRunSource
+			runEnums := map[string]func() []string{
+				"vcp":      func() []string { return []string{"ocs", "native"} },
+				"provider": func() []string { return []string{"local", "onpremises", "aws=local", "azure=local"} },
+				"kernel":   jupyter.Installed,
+			}
+			for flag, values := range runEnums {
+				values := values
+				_ = c.RegisterFlagCompletionFunc(flag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+					return values(), cobra.ShellCompDirectiveNoFileComp
+				})
+			}
 		case "check":
 			c.ValidArgsFunction = completeSource
 		case "status", "report":

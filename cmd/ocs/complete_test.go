@@ -72,6 +72,8 @@ func TestCompletion(t *testing.T) {
 		{"group prefix", []string{"vcp", "nodes", "--state-dir", state, "b"}, []string{"beta"}, []string{"alpha"}},
 		{"log format values", []string{"--log-format", ""}, []string{"auto", "console", "json"}, nil},
 		{"log level values", []string{"run", "--log-level", ""}, []string{"debug", "info", "warn", "error"}, nil},
+		{"vcp values", []string{"run", "--vcp", ""}, []string{"ocs", "native"}, nil},
+		{"provider values", []string{"run", "--provider", ""}, []string{"local", "aws=local"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +94,26 @@ func TestCompletion(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// --kernel offers the kernelspecs Jupyter would find.
+func TestCompletionOfKernels(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "kernels", "mykernel")
+	if err := os.MkdirAll(spec, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(spec, "kernel.json"), []byte(`{"argv": ["/bin/false", "{connection_file}"], "display_name": "Mine", "language": "python"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JUPYTER_PATH", dir)
+	found := false
+	for _, w := range completions(t, "run", "--kernel", "") {
+		found = found || w == "mykernel"
+	}
+	if !found {
+		t.Error("--kernel completion does not offer the kernelspec on JUPYTER_PATH")
 	}
 }
 
