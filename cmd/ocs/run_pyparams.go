@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,76 +45,13 @@ func typedParams(f *runFlags, params map[string]string) (map[string]any, error) 
 		if _, ok := params[name]; !ok || given[name] {
 			continue
 		}
-		v, err := yamlValue(m.Content[i+1], 0)
+		v, err := templates.YAMLValue(m.Content[i+1])
 		if err != nil {
 			return nil, inputError{fmt.Errorf("parameters file %s: %q: %w", f.paramsFile, name, err)}
 		}
 		out[name] = v
 	}
 	return out, nil
-}
-
-// yamlValue converts a YAML node to the value a Python literal is written
-// from: mappings keep their order, timestamps and unknown tags their text.
-func yamlValue(n *yaml.Node, depth int) (any, error) {
-	if depth > 64 {
-		return nil, fmt.Errorf("nested too deep")
-	}
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return yamlValue(n.Content[0], depth+1)
-	case yaml.AliasNode:
-		return yamlValue(n.Alias, depth+1)
-	case yaml.SequenceNode:
-		list := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := yamlValue(c, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-		return list, nil
-	case yaml.MappingNode:
-		d := templates.PyDict{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, err := yamlValue(n.Content[i], depth+1)
-			if err != nil {
-				return nil, err
-			}
-			v, err := yamlValue(n.Content[i+1], depth+1)
-			if err != nil {
-				return nil, err
-			}
-			d = append(d, templates.PyItem{Key: k, Value: v})
-		}
-		return d, nil
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return nil, nil
-	case "!!bool":
-		var b bool
-		err := n.Decode(&b)
-		return b, err
-	case "!!int":
-		var i int64
-		if err := n.Decode(&i); err == nil {
-			return i, nil
-		}
-		if b, ok := new(big.Int).SetString(strings.ReplaceAll(n.Value, "_", ""), 0); ok {
-			return b, nil
-		}
-		return n.Value, nil
-	case "!!float":
-		var f float64
-		err := n.Decode(&f)
-		return f, err
-	}
-	return n.Value, nil
 }
 
 // checkRequired stops the run before any notebook starts when a required
