@@ -74,6 +74,9 @@ printed on stdout.`,
 func writeReport(nb *notebook.Notebook, record, path string) error {
 	opts := htmlreport.Beside(record, path)
 	opts.Version = version
+	if info, ok := runner.ReadRunInfo(nb); ok && info.Abandoned(record) {
+		opts.Abandoned = true
+	}
 	return htmlreport.WriteFile(path, nb, opts)
 }
 

@@ -89,6 +89,9 @@ var (
 		if err := codeFormatter.WriteCSS(&b, codeStyle); err != nil {
 			panic(err) // writing to a strings.Builder does not fail
 		}
+		// After the highlighter's rules, which they correct: Go cells hold
+		// ! lines and magics, which its lexer marks as errors.
+		b.WriteString(".chroma .err { color: inherit; background: none; }\n.chroma { background: #fff; }\n")
 		return b.String()
 	}()
 	outputPolicy = newPolicy()

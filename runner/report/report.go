@@ -33,6 +33,9 @@ type Options struct {
 	SideLogDir string
 	// Version is the ocs that writes the report.
 	Version string
+	// Abandoned says the record's run is "running" but its process is
+	// gone (runner.RunInfo.Abandoned, which needs the record's path).
+	Abandoned bool
 }
 
 // CSP is the Content-Security-Policy the page carries: nothing but its own
@@ -150,6 +153,9 @@ type cellInfo struct {
 
 func newPage(nb *notebook.Notebook, opts Options) *page {
 	info, _ := runner.ReadRunInfo(nb)
+	if opts.Abandoned && info.Status == string(runner.Running) {
+		info.Status = string(runner.Abandoned)
+	}
 	p := &page{CSP: CSP, CSS: template.CSS(styleSheet), Status: statusClass(info.Status), Record: opts.Record, Version: opts.Version, Kind: info.Kind, sideLogTo: opts.SideLogDir}
 	if p.Status == "" {
 		p.Status = "unknown"

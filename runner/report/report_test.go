@@ -419,3 +419,21 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestAbandonedRun(t *testing.T) {
+	r := newRecord("go", "running")
+	r.code("a", "completed", time.Second)
+	r.code("b", "running", 0)
+	r.code("c", "pending", 0)
+	for _, tc := range []struct {
+		abandoned bool
+		class     string
+		title     string
+	}{{false, "st-running", "Build running"}, {true, "st-abandoned", "Build abandoned"}} {
+		doc := parse(t, render(t, r.nb, Options{Abandoned: tc.abandoned}))
+		banner := find(doc, func(n *html.Node) bool { return attr(n, "id") == "banner" })[0]
+		if !hasClass(banner, tc.class) || !strings.Contains(textOf(banner), tc.title) || !strings.Contains(textOf(banner), "at cell 1") {
+			t.Errorf("abandoned=%v: banner %q class %q", tc.abandoned, textOf(banner), attr(banner, "class"))
+		}
+	}
+}
