@@ -8,6 +8,12 @@ import (
 	"io/fs"
 )
 
+// The templates are written in the text (percent) format, NNN-name.go; the
+// notebooks beside them are generated from the text by ocs's own converter,
+// and TestGeneratedNotebooksAreCurrent fails when one is out of date.
+//
+//go:generate go run ../cmd/ocs convert --force hello/hello.go 101-vc-nodes/101-vc-nodes.go moodle/000-README.go moodle/010-build.go moodle/910-stop.go moodle/920-restart.go moodle/990-delete.go
+
 // builtin holds one folder per template. The "all:" prefix is deliberately
 // absent: files starting with "." or "_" (editor and checkpoint litter) stay
 // out of the binary.
