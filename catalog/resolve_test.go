@@ -28,7 +28,9 @@ func TestResolve(t *testing.T) {
 		{"Moodle-Mini/911-環境の停止.ipynb", []string{"notebooks/911-環境の停止.ipynb"}, "python", true},
 		{"HPC-Learning/2004", []string{"2.recognition_system/2004-ジョブの実行.ipynb"}, "bash", true},
 		{"greeter", []string{"greeter.ipynb"}, "go", true},
-		{"hello", []string{"hello.ipynb"}, "go", true},
+		// The built-in is its text; the generated hello.ipynb beside it is
+		// not a second notebook.
+		{"hello", []string{"hello.go"}, "go", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
@@ -65,7 +67,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := fs.ReadFile(templates.FS(), "hello/hello.ipynb")
+	want, _ := fs.ReadFile(templates.FS(), "hello/hello.go")
 	if got, err := os.ReadFile(r.Notebooks[0]); err != nil || string(got) != string(want) {
 		t.Fatalf("materialised hello differs: %v", err)
 	}
@@ -157,7 +159,7 @@ func TestBuiltinCacheVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := fs.ReadFile(templates.FS(), "hello/hello.ipynb")
+	want, _ := fs.ReadFile(templates.FS(), "hello/hello.go")
 	nb := r.Notebooks[0]
 	other := filepath.Join(t.TempDir(), "other.ipynb")
 	os.WriteFile(other, []byte(notebookJSON("go", "Tampered", "Not the built-in.")), 0o644)
