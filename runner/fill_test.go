@@ -239,3 +239,41 @@ func TestSkipReason(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonRunRecordsFilledCells runs a Python notebook through Execute:
+// the filled cell runs with its value and keeps its template source across
+// every save, the vcp:skip cell that needs a person does not run and says
+// why, and the record strips back to the template.
+func TestPythonRunRecordsFilledCells(t *testing.T) {
+	nb := makePython("[vcp:parameters,vcp:skip]# (例)\n# name = 'n'\nname = \n", "[vcp:skip]print by hand", "print done")
+	template, err := nb.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &scriptKernel{}
+	res, rec, path := run(t, nb, Options{Params: map[string]string{"name": "x"}}, nil, k)
+	if res.Status != Completed || statuses(rec) != "completed,skipped,completed" {
+		t.Fatalf("%+v %s", res, statuses(rec))
+	}
+	if len(k.sources) != 2 || k.sources[0] != "# (例)\n# name = 'n'\nname = 'x'\n" {
+		t.Fatalf("the kernel ran %q", k.sources)
+	}
+	meta := rec.Cells[0].Metadata[notebook.OCSKey].(map[string]any)
+	if src, ok := notebook.TextFromJSON(meta[notebook.TemplateSourceKey]); !ok || src.String() != "# (例)\n# name = 'n'\nname = \n" {
+		t.Errorf("template_source %v", meta[notebook.TemplateSourceKey])
+	}
+	if reason := rec.Cells[1].Metadata[notebook.OCSKey].(map[string]any)["reason"]; reason != "tagged vcp:skip: the cell needs a person" {
+		t.Errorf("skip reason %v", reason)
+	}
+	if rows := Summarize(rec); rows[1].Reason == "" {
+		t.Errorf("ocs status has no reason: %+v", rows[1])
+	}
+	rec.Strip()
+	back, err := rec.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back, template) {
+		t.Errorf("%s does not strip back to the template:\n%s", path, back)
+	}
+}
