@@ -141,11 +141,69 @@ func invalidUTF8Offset(data []byte) int {
 
 // ReadFile reads and strictly validates the notebook at path (see Parse).
 func ReadFile(path string) (*Notebook, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path)
+}
+
+// readRegular reads path, a regular file of at most MaxFileSize bytes: a
+// FIFO, a device or a folder is refused before it is opened (a FIFO
+// nobody writes to would block, /dev/zero never ends).
+func readRegular(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read notebook: %w", err)
 	}
-	return Parse(data, path)
+	if !fi.Mode().IsRegular() {
+		return nil, &InputError{Path: path, Reason: notRegular(fi)}
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, &InputError{Path: path, Reason: fmt.Sprintf("%d bytes is over the limit of %d", fi.Size(), int64(MaxFileSize))}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read notebook: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read notebook %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &InputError{Path: path, Reason: fmt.Sprintf("over the limit of %d bytes", int64(MaxFileSize))}
+	}
+	return data, nil
+}
+
+// MaxFileSize is the largest notebook ocs reads (256 MiB): a record with
+// a thousand cells at the default output cap is well under it.
+const MaxFileSize = 256 << 20
+
+// InputError is a notebook path ocs will not read or write: not a regular
+// file, or too large.
+type InputError struct {
+	Path   string
+	Reason string
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("notebook %s: %s", e.Path, e.Reason) }
+func (e *InputError) Unwrap() error { return ErrInvalid }
+
+// notRegular says what kind of file fi is.
+func notRegular(fi os.FileInfo) string {
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		return "a folder, not a notebook file"
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link, not a regular file"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe, not a regular file"
+	case m&os.ModeDevice != 0, m&os.ModeCharDevice != 0:
+		return "a device, not a regular file"
+	}
+	return "not a regular file"
 }
 
 // Encode writes nb in Jupyter's layout: sorted keys, one-space indent,
@@ -292,7 +350,12 @@ func WriteBytes(path string, data []byte) error {
 func writeAtomic(path string, write func(io.Writer) error, durable bool) (err error) {
 	dir := filepath.Dir(path)
 	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Lstat(path); err == nil {
+		// The rename would replace a link, a device or a pipe
+		// (-o /dev/stdout) with a regular file.
+		if !fi.Mode().IsRegular() {
+			return &InputError{Path: path, Reason: notRegular(fi) + "; ocs replaces regular files only"}
+		}
 		mode = fi.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -331,9 +394,9 @@ func writeAtomic(path string, write func(io.Writer) error, durable bool) (err er
 // say what was repaired or tolerated. It is where ocs reads notebooks from
 // files.
 func Open(path string) (*Notebook, []Problem, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read notebook: %w", err)
+		return nil, nil, err
 	}
 	return Decode(data, path)
 }

@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 
 	"ocs/notebook"
@@ -35,6 +37,8 @@ type capture struct {
 	omitted   int64  // stream bytes neither in the head nor in the tail
 	late      []*notebook.Output
 	logErr    error
+	logOpened bool
+	rich      int // bytes of rich output data kept
 
 	logCap     int64 // bytes the side log may hold; 0 for DefaultSideLogCap
 	logged     int64 // bytes written to the side log
@@ -53,15 +57,24 @@ func (c *capture) stream(name, text string) {
 	if text == "" {
 		return
 	}
-	if !c.truncated && c.size+len(text) <= c.cap {
-		c.appendStream(name, text)
-		return
-	}
 	if !c.truncated {
-		c.startTruncating()
+		c.appendStream(name, text)
+		if c.size > c.cap {
+			// The chunk that crosses the cap is split by startTruncating
+			// like the ones before it, so the head is full even when one
+			// write carries it all (!seq 1 5000).
+			c.startTruncating()
+			c.trimTail()
+		}
+		return
 	}
 	c.writeLog(text)
 	c.tail = append(c.tail, text...)
+	c.trimTail()
+}
+
+// trimTail keeps the tail within twice its share of the cap.
+func (c *capture) trimTail() {
 	if half := c.cap / 2; len(c.tail) > 2*half {
 		drop := len(c.tail) - half
 		c.omitted += int64(drop)
@@ -85,13 +98,7 @@ func (c *capture) appendStream(name, text string) {
 // stream text) and moves the rest to the tail and the side log.
 func (c *capture) startTruncating() {
 	c.truncated = true
-	if err := os.MkdirAll(filepath.Dir(c.logPath), 0o755); err != nil {
-		c.logErr = err
-	} else if f, err := os.Create(c.logPath); err != nil {
-		c.logErr = err
-	} else {
-		c.log = f
-	}
+	c.openLog()
 	budget := c.cap / 2
 	var head []*notebook.Output
 	for _, o := range c.outputs {
@@ -117,6 +124,21 @@ func (c *capture) startTruncating() {
 	c.outputs = head
 }
 
+// openLog creates the side log the first time something goes there.
+func (c *capture) openLog() {
+	if c.log != nil || c.logErr != nil || c.logOpened {
+		return
+	}
+	c.logOpened = true
+	if err := os.MkdirAll(filepath.Dir(c.logPath), 0o755); err != nil {
+		c.logErr = err
+	} else if f, err := os.Create(c.logPath); err != nil {
+		c.logErr = err
+	} else {
+		c.log = f
+	}
+}
+
 func (c *capture) writeLog(text string) {
 	if c.log == nil || c.logErr != nil {
 		return
@@ -139,8 +161,18 @@ func (c *capture) writeLog(text string) {
 	c.logErr = err
 }
 
-// other adds a non-stream output.
+// other adds a non-stream output. Rich outputs (display data, results)
+// have a budget of their own, the same cap: one that would pass it stays
+// in the record as a note, its data goes to the side log.
 func (c *capture) other(o *notebook.Output) {
+	if o.Type == notebook.DisplayOutput || o.Type == notebook.ResultOutput {
+		size := dataSize(o.Data)
+		if c.rich+size > c.cap {
+			o = c.leaveOut(o, size)
+		} else {
+			c.rich += size
+		}
+	}
 	if c.truncated {
 		c.late = append(c.late, o)
 		return
@@ -206,4 +238,54 @@ func runeStart(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// leaveOut writes a rich output's data to the side log and returns the
+// note that replaces it in the record.
+func (c *capture) leaveOut(o *notebook.Output, size int) *notebook.Output {
+	c.openLog()
+	where := "the side log " + c.logPath
+	var data strings.Builder
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o.Data); err == nil && c.logErr == nil {
+		c.writeLog(fmt.Sprintf("\n[ocs: %s output of %d bytes]\n", o.Type, size))
+		c.writeLog(data.String())
+	}
+	if c.logErr != nil {
+		where = fmt.Sprintf("nowhere (writing %s failed: %v)", c.logPath, c.logErr)
+	}
+	note := map[string]any{"text/plain": fmt.Sprintf("[ocs: a %s output of %d bytes is left out of the record: past the output cap of %d bytes; its data is in %s]", o.Type, size, c.cap, where)}
+	if o.Type == notebook.ResultOutput && o.ExecutionCount != nil {
+		return notebook.NewResult(*o.ExecutionCount, note, map[string]any{})
+	}
+	return notebook.NewDisplay(note, map[string]any{})
+}
+
+// dataSize is the bytes of text a MIME bundle holds (what it costs the
+// record, near enough).
+func dataSize(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v)
+	case []any:
+		n := 0
+		for _, x := range v {
+			n += dataSize(x)
+		}
+		return n
+	case []string:
+		n := 0
+		for _, x := range v {
+			n += len(x)
+		}
+		return n
+	case map[string]any:
+		n := 0
+		for k, x := range v {
+			n += len(k) + dataSize(x)
+		}
+		return n
+	}
+	return 8
 }

@@ -262,6 +262,10 @@ func ParseCells(nb *notebook.Notebook, spec string) ([]int, error) {
 				if b < a {
 					return nil, invalid("cell range %q runs backwards", part)
 				}
+				// Checked before expanding: 0-200000000 must not fill memory.
+				if a < 0 || b >= len(nb.Cells) {
+					return nil, invalid("cell range %q is outside the notebook (cells 0 to %d)", part, len(nb.Cells)-1)
+				}
 				for i := a; i <= b; i++ {
 					cells = append(cells, i)
 				}

@@ -164,6 +164,10 @@ func TestParseCells(t *testing.T) {
 		{"3-1", nil, "runs backwards"},
 		{"nope", nil, `no cell "nope"`},
 		{",", nil, "no cells selected"},
+		// Finding 24: bounds are checked before a range is expanded.
+		{"0-200000000", nil, "outside the notebook (cells 0 to 4)"},
+		{"3-5", nil, "outside the notebook"},
+		{"-1-2", nil, `no cell "-1-2"`},
 	}
 	for _, tt := range tests {
 		got, err := ParseCells(nb, tt.spec)

@@ -16,11 +16,31 @@ import (
 // Mask is what a secret becomes wherever ocs writes or prints it.
 const Mask = "********"
 
-// secretName matches parameter names whose values are treated as secrets.
-var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|key|credential)`)
+// secretName matches parameter names whose values are treated as secrets,
+// anywhere in the name.
+var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passphrase|key|credential|bearer)`)
+
+// secretWords are secret-looking words too short to match inside other
+// words (author, compass): they count as a whole word of the name
+// (db_pass, authHeader, tls-pem).
+var secretWords = map[string]bool{"pass": true, "pwd": true, "auth": true, "oauth": true, "pem": true, "cred": true, "creds": true, "pw": true}
+
+// nameWords splits a name at non-letters and at lower-to-upper changes:
+// dbPass_pem -> db, Pass, pem.
+var nameWords = regexp.MustCompile(`[A-Z]?[a-z0-9]+|[A-Z]+`)
 
 // IsSecretName reports whether a parameter name looks like it holds a secret.
-func IsSecretName(name string) bool { return secretName.MatchString(name) }
+func IsSecretName(name string) bool {
+	if secretName.MatchString(name) {
+		return true
+	}
+	for _, w := range nameWords.FindAllString(name, -1) {
+		if secretWords[strings.ToLower(w)] {
+			return true
+		}
+	}
+	return false
+}
 
 // masker replaces known secret values. Secrets are added as they become
 // known (parameters up front, secrets when a cell asks for them).

@@ -94,14 +94,21 @@ func (r *Run) injectParams() error {
 	fmt.Fprintf(&shown, "%s Parameters given to ocs run.\n", d.dialect.comment)
 	for _, name := range names {
 		raw := r.opts.Params[name]
+		secret := IsSecretName(name) || byName[name].Secret
+		if secret {
+			r.mask.add(raw)
+		}
 		typed, hasTyped := r.opts.ParamValues[name]
 		lit, err := d.dialect.literal(byName[name], raw, typed, hasTyped)
 		if err != nil {
+			if secret {
+				// The value given may be the secret itself: never echo it.
+				return invalid("parameter %q wants %s %s; the value given is not one (not shown: the parameter is secret)", name, article(byName[name].Type), byName[name].Type)
+			}
 			return &inputError{err}
 		}
 		fmt.Fprintf(&real, "%s = %s\n", name, lit)
-		if IsSecretName(name) {
-			r.mask.add(raw)
+		if secret {
 			fmt.Fprintf(&shown, "%s = %q %s masked: give it again to rerun\n", name, Mask, d.dialect.comment)
 			r.params[name] = Mask
 			continue
@@ -121,4 +128,12 @@ func (r *Run) injectParams() error {
 		r.nb.EnsureIDs()
 	}
 	return nil
+}
+
+// article is "a" or "an" before a type's name.
+func article(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiou", rune(typ[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -224,6 +224,9 @@ func New(nb *notebook.Notebook, opts Options) (*Run, error) {
 }
 
 func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
+	if err := checkSourceSizes(nb); err != nil {
+		return nil, err
+	}
 	if opts.SaveInterval == 0 {
 		opts.SaveInterval = 2 * time.Second
 	}

@@ -32,6 +32,25 @@ type Param struct {
 	// constants, and the values the cell's comments give as examples.
 	Kind    string `json:"kind,omitempty"`
 	Example string `json:"example,omitempty"`
+	// Secret is set by the SecretMarker in the parameter's comment: its
+	// value is masked like a secret's whatever its name.
+	Secret bool `json:"secret,omitempty"`
+}
+
+// SecretMarker, a word in a parameter's help comment, marks the parameter
+// secret: `admin_pw := "" // ocs:secret the admin's password`. The marker
+// is not part of the help text.
+const SecretMarker = "ocs:secret"
+
+// secretMarker takes the SecretMarker out of a help comment.
+func secretMarker(help string) (string, bool) {
+	fields := strings.Fields(help)
+	for i, f := range fields {
+		if f == SecretMarker {
+			return strings.Join(append(fields[:i:i], fields[i+1:]...), " "), true
+		}
+	}
+	return help, false
 }
 
 // ParamError is a problem in a parameters cell, at a line of that cell.
@@ -80,7 +99,7 @@ func ParseParams(src string) ([]Param, error) {
 		}
 		seen[p.Name] = true
 		p.Line = line
-		p.Help = helps[line]
+		p.Help, p.Secret = secretMarker(helps[line])
 		params = append(params, p)
 		return nil
 	}
@@ -244,6 +263,11 @@ func (p Param) Value(raw string) (string, error) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 		if err != nil {
 			return "", fmt.Errorf("parameter %q wants a float64, got %q", p.Name, raw)
+		}
+		// NaN and ±Inf parse, but are no Go literal: the injected cell
+		// would fail after the cells before it ran.
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return "", fmt.Errorf("parameter %q wants a finite float64, got %q", p.Name, raw)
 		}
 		return strconv.FormatFloat(f, 'g', -1, 64), nil
 	case "bool":

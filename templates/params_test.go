@@ -16,6 +16,7 @@ offset := -2
 var flavor = "small" // small, medium or large
 var timeout float64 = 30
 tags := []string{"a", "b c"} // node tags
+admin_pw := "" // ocs:secret the admin's password
 `
 	got, err := ParseParams(src)
 	if err != nil {
@@ -30,6 +31,8 @@ tags := []string{"a", "b c"} // node tags
 		{Name: "flavor", Type: "string", Default: "small", Help: "small, medium or large", Line: 7},
 		{Name: "timeout", Type: "float64", Default: "30", Line: 8},
 		{Name: "tags", Type: "[]string", Default: "a,b c", Help: "node tags", Line: 9},
+		// Finding 18: the marker makes a parameter secret, and is no help.
+		{Name: "admin_pw", Type: "string", Default: "", Help: "the admin's password", Line: 10, Secret: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got\n%+v\nwant\n%+v", got, want)
@@ -90,6 +93,10 @@ func TestParamValue(t *testing.T) {
 		{"int", "4.2", "", false},
 		{"float64", "1e3", "1000", true},
 		{"float64", "x", "", false},
+		// Finding 22: NaN and Inf are no Go literal.
+		{"float64", "NaN", "", false},
+		{"float64", "-Inf", "", false},
+		{"float64", "+infinity", "", false},
 		{"bool", "true", "true", true},
 		{"bool", "yes", "", false},
 		{"[]string", "a, b ,c", `[]string{"a", "b", "c"}`, true},

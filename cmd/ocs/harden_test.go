@@ -4,12 +4,16 @@ package main
 // (issue 12) against the real ocs, run as a separate process.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"ocs/notebook"
 )
@@ -141,4 +145,83 @@ func TestHardenSecretEnvAndLogs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Finding 5: two runs that start at the same moment get two records; a
+// name that is taken is never reused.
+func TestHardenUniqueRecordNames(t *testing.T) {
+	t.Chdir(t.TempDir())
+	now := time.Date(2026, 12, 1, 10, 0, 0, 123e6, time.UTC)
+	first, err := reserveRecord("nb", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := reserveRecord("nb", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "builds/nb-20261201T100000.123Z.ipynb" || second != "builds/nb-20261201T100000.123Z-2.ipynb" {
+		t.Errorf("names %q and %q", first, second)
+	}
+	// And for real: four ocs started together write four records.
+	dir := t.TempDir()
+	nb := filepath.Join(dir, "nb.ipynb")
+	writeGoNotebook(t, nb, `println("x")`)
+	env := faultEnv(t, t.TempDir())
+	var procs []*ocsProc
+	for range 4 {
+		procs = append(procs, startOCS(t, env, 60*time.Second, "run", nb, "-q"))
+	}
+	seen := map[string]bool{}
+	for _, p := range procs {
+		if code := p.wait(t); code != 0 {
+			t.Fatalf("exit %d: %s", code, p.stderr.String())
+		}
+		path := strings.TrimSpace(p.stdout.String())
+		if seen[path] {
+			t.Errorf("two runs wrote %s", path)
+		}
+		seen[path] = true
+		if _, err := notebook.ReadFile(path); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Finding 8: SIGTERM ends ocs while it waits outside a run's cell loop
+// (here reading the notebook from a standard input nobody writes to).
+func TestHardenSIGTERMOutsideTheCellLoop(t *testing.T) {
+	p := startOCSStdin(t, faultEnv(t, t.TempDir()), "run", "-", "-q")
+	time.Sleep(500 * time.Millisecond) // let it block on the read
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, p.stderr.String())
+	}
+}
+
+// startOCSStdin starts ocs with a standard input that stays open and empty
+// until the test ends.
+func startOCSStdin(t *testing.T, env []string, args ...string) *ocsProc {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	p := &ocsProc{ctx: ctx, cancel: cancel, limit: 20 * time.Second}
+	p.cmd = exec.CommandContext(ctx, exe, args...)
+	p.cmd.Env, p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = env, r, &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	t.Cleanup(func() { cancel(); _ = p.cmd.Wait() })
+	return p
 }

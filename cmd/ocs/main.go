@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +46,9 @@ func run(args []string, stdin io.Reader, stdout, rawStderr io.Writer) int {
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished)
+	go exitAfterTerm(ctx, finished, stderr)
 	ctx = context.WithValue(ctx, maskerKey{}, g.masker)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -57,6 +61,41 @@ func run(args []string, stdin io.Reader, stdout, rawStderr io.Writer) int {
 		stderr.setJSON() // a flag error comes before the logger was built
 	}
 	return report(stderr, cmd, err)
+}
+
+// termGrace is how long a verb has to end by itself once SIGTERM
+// cancelled its context.
+const termGrace = 2 * time.Second
+
+// runsActive counts the runs whose own handler deals with signals (it
+// interrupts the cell and saves the record, however long that takes).
+var runsActive atomic.Int32
+
+// exitAfterTerm ends the process soon after a SIGTERM that nothing acted
+// on: a verb blocked outside a run's cell loop (reading standard input,
+// say) must not swallow it.
+func exitAfterTerm(term context.Context, finished <-chan struct{}, stderr io.Writer) {
+	select {
+	case <-finished:
+		return
+	case <-term.Done():
+	}
+	timer := time.NewTimer(termGrace)
+	defer timer.Stop()
+	for {
+		select {
+		case <-finished:
+			return
+		case <-timer.C:
+			if runsActive.Load() > 0 {
+				timer.Reset(termGrace)
+				continue
+			}
+			fmt.Fprintln(stderr, "ocs: terminated")
+			exitNow(exitInterrupted)
+			return
+		}
+	}
 }
 
 // maskerKey carries the process's masker in the context: every secret a

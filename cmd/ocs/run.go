@@ -157,12 +157,26 @@ type step struct {
 // is; anything else is a catalog reference (NAME, SOURCE:NAME,
 // NAME/NOTEBOOK), whose steps run in order.
 func resolveSource(ctx context.Context, source string) ([]step, error) {
-	if fi, err := os.Stat(source); err == nil && !fi.IsDir() {
+	if source == stdinName {
+		return []step{{path: stdinName, source: runner.Source{Path: stdinName}}}, nil
+	}
+	if err := refuseURL("SOURCE", source); err != nil {
+		return nil, err
+	}
+	fi, statErr := os.Lstat(source)
+	if statErr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		fi, statErr = os.Stat(source)
+	}
+	switch {
+	case statErr == nil && !fi.IsDir():
 		abs, err := filepath.Abs(source)
 		if err != nil {
 			return nil, inputError{err}
 		}
 		return []step{{path: abs, source: runner.Source{Path: abs}}}, nil
+	case statErr != nil && !errors.Is(statErr, os.ErrNotExist):
+		// A symlink loop or an unreadable folder is not "no such template".
+		return nil, inputError{fmt.Errorf("SOURCE %s: %w", source, describePathError(statErr))}
 	}
 	c, err := catalog.Open()
 	if err != nil {
@@ -170,6 +184,9 @@ func resolveSource(ctx context.Context, source string) ([]step, error) {
 	}
 	res, err := c.Resolve(ctx, source)
 	if err != nil {
+		if statErr == nil && fi.IsDir() {
+			return nil, inputError{fmt.Errorf("%s is a folder, not a notebook file, and no template of the catalog has that name: %w", source, err)}
+		}
 		return nil, inputError{fmt.Errorf("%s is neither a notebook file nor a template: %w", source, err)}
 	}
 	if err := res.Runnable(); err != nil {
@@ -187,6 +204,9 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	if f.sideLogCap <= 0 {
 		return usageError{fmt.Errorf("--side-log-cap must be a positive number of bytes, not %d", f.sideLogCap)}
 	}
+	if err := checkRunFlags(f); err != nil {
+		return err
+	}
 	if err := f.vcp.setup(); err != nil {
 		return err
 	}
@@ -198,7 +218,7 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	var nbs []*notebook.Notebook
 	var run []step
 	for _, s := range steps {
-		nb, err := openNotebook(cmd.ErrOrStderr(), s.path)
+		nb, err := readNotebookInput(cmd.ErrOrStderr(), s.path, cmd.InOrStdin())
 		if err != nil {
 			return err
 		}
@@ -296,21 +316,36 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		if !runner.IsRecord(nb) {
 			return usageError{fmt.Errorf("--resume needs a build record; %s is a template", s.path)}
 		}
-		if nb, err = locks.lockContinued(s.path); err != nil {
-			return err
+		if s.path != stdinName {
+			if nb, err = locks.lockContinued(s.path); err != nil {
+				return err
+			}
 		}
 		cont := runner.Continuation{Resume: f.resume}
 		if cont.Cells, cont.From, err = selection(nb, f); err != nil {
 			return err
 		}
 		// A continued run writes into the record it continues.
+		if s.path == stdinName && f.output == "" {
+			return usageError{fmt.Errorf("a record read from standard input has nowhere to be continued: give -o PATH (or -o -)")}
+		}
 		opts.Record = s.path
 		if f.output != "" {
 			opts.Record = f.output
 		}
-		if src := runner.RecordSource(nb); src.Path != "" {
+		src := runner.RecordSource(nb)
+		if src.Path != "" {
 			dir = filepath.Dir(src.Path)
 		}
+		// The same guard as for a fresh run: -o never names the template.
+		if f.output != "" && f.output != stdinName && src.Path != "" && sameFile(src.Path, f.output) {
+			return usageError{fmt.Errorf("the record %s would overwrite the template %s; choose another -o", f.output, src.Path)}
+		}
+		cleanup, perr := placeRecord(&opts, s.path, stderr)
+		if perr != nil {
+			return perr
+		}
+		defer cleanup()
 		run, err = runner.Continue(nb, opts, cont)
 	default:
 		if f.cells != "" || f.from != "" {
@@ -325,14 +360,15 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		if notebook.IsTextFile(opts.Record) {
 			return usageError{fmt.Errorf("the record %s would be a text file; a build record is a .ipynb notebook", opts.Record)}
 		}
-		if opts.Record == "" {
-			name := strings.TrimSuffix(filepath.Base(s.path), filepath.Ext(s.path))
-			opts.Record = filepath.Join("builds", fmt.Sprintf("%s-%s.ipynb", name, time.Now().UTC().Format("20060102T150405Z")))
-		}
-		if sameFile(s.path, opts.Record) {
+		if opts.Record != "" && opts.Record != stdinName && s.path != stdinName && sameFile(s.path, opts.Record) {
 			return usageError{fmt.Errorf("the record %s would overwrite the template; choose another -o", opts.Record)}
 		}
 		opts.Source = s.source
+		cleanup, perr := placeRecord(&opts, s.path, stderr)
+		if perr != nil {
+			return perr
+		}
+		defer cleanup()
 		run, err = runner.New(nb, opts)
 	}
 	if err != nil {
@@ -345,11 +381,18 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		return err
 	}
 	record := opts.Record
+	printRecord := func() {
+		if f.output == stdinName {
+			copyRecord(cmd.OutOrStdout(), stderr, record)
+			return
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), record)
+	}
 	if f.prepareOnly {
 		if err := run.Prepare(); err != nil {
 			return err
 		}
-		fmt.Fprintln(cmd.OutOrStdout(), record)
+		printRecord()
 		return nil
 	}
 	if f.cwd != "" {
@@ -381,6 +424,8 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	runsActive.Add(1)
+	defer runsActive.Add(-1)
 	go func() {
 		n := 0
 		for range sigs {
@@ -392,7 +437,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 			}
 			_ = run.Abort()
 			_ = env.Close()
-			fmt.Fprintln(cmd.OutOrStdout(), record)
+			printRecord()
 			exitNow(exitInterrupted)
 		}
 	}()
@@ -400,7 +445,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), record)
+	printRecord()
 	if f.report {
 		if err := reportAfterRun(cmd, record); err != nil {
 			return err
@@ -460,4 +505,73 @@ func isTerminal(w any) bool {
 func cellErrorNamed(err error, ename string) bool {
 	var ce *kernel.CellError
 	return errors.As(err, &ce) && ce.EName == ename
+}
+
+// placeRecord decides where the record goes: -o PATH (checked before any
+// cell runs), a fresh name under builds/ that no other run can take, or,
+// for -o -, a private folder whose record is copied to stdout at the end.
+// The cleanup removes what a run that never saved leaves.
+func placeRecord(opts *runner.Options, source string, stderr io.Writer) (func(), error) {
+	switch {
+	case opts.Record == stdinName:
+		tmp, err := os.MkdirTemp("", "ocs-record-")
+		if err != nil {
+			return nil, fmt.Errorf("make a folder for the record: %w", err)
+		}
+		opts.Record = filepath.Join(tmp, notebookName(source)+".ipynb")
+		return func() { removeStdoutRecord(stderr, tmp) }, nil
+	case opts.Record == "":
+		path, err := reserveRecord(notebookName(source), time.Now())
+		if err != nil {
+			return nil, err
+		}
+		opts.Record = path
+		return func() { removeIfEmpty(path) }, nil
+	}
+	if err := checkRecordPath(opts.Record); err != nil {
+		return nil, err
+	}
+	return func() {}, nil
+}
+
+// copyRecord writes the record of `-o -` to stdout.
+func copyRecord(stdout, stderr io.Writer, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "ocs: error: the record was not written: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(stdout, f); err != nil {
+		fmt.Fprintf(stderr, "ocs: error: write the record to standard output: %v\n", err)
+	}
+}
+
+// removeStdoutRecord removes the private folder of an `-o -` record; side
+// logs, which have no other home, are kept and named.
+func removeStdoutRecord(stderr io.Writer, dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasSuffix(e.Name(), ".d") {
+			fmt.Fprintf(stderr, "ocs: the cells' full output logs are in %s\n", filepath.Join(dir, e.Name()))
+			return
+		}
+	}
+	os.RemoveAll(dir)
+}
+
+// checkRunFlags refuses values the flags' types allow but ocs cannot use.
+func checkRunFlags(f *runFlags) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--cell-timeout", f.cellTimeout}, {"--timeout", f.timeout}} {
+		if d.v < 0 {
+			return usageError{fmt.Errorf("%s %v: a duration cannot be negative (0 means no limit)", d.name, d.v)}
+		}
+	}
+	if f.outputCap < 0 {
+		return usageError{fmt.Errorf("--output-cap %d: the cap cannot be negative", f.outputCap)}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,27 +68,16 @@ func selection(nb *notebook.Notebook, f *runFlags) (cells []int, from int, err e
 func collectParams(f *runFlags) (map[string]string, error) {
 	params := map[string]string{}
 	if f.paramsFile != "" {
-		data, err := os.ReadFile(f.paramsFile)
+		data, err := readRegular(f.paramsFile, "parameters file", maxParamsFile)
 		if err != nil {
-			return nil, inputError{fmt.Errorf("parameters file: %w", err)}
+			return nil, err
 		}
-		var values map[string]any
-		if err := yaml.Unmarshal(data, &values); err != nil {
-			return nil, inputError{fmt.Errorf("parameters file %s: %w", f.paramsFile, err)}
+		values, err := yamlParams(data, f.paramsFile)
+		if err != nil {
+			return nil, err
 		}
 		for name, v := range values {
-			switch v := v.(type) {
-			case []any:
-				items := make([]string, len(v))
-				for i, x := range v {
-					items[i] = fmt.Sprint(x)
-				}
-				params[name] = strings.Join(items, ",")
-			case map[string]any, nil:
-				return nil, inputError{fmt.Errorf("parameters file %s: %q must be a value or a list", f.paramsFile, name)}
-			default:
-				params[name] = fmt.Sprint(v)
-			}
+			params[name] = v
 		}
 	}
 	for _, p := range f.params {
@@ -128,10 +116,55 @@ func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
 	fmt.Fprintln(w, "NAME\tTYPE\tDEFAULT\tHELP")
 	for _, p := range all {
 		def := p.Default
-		if runner.IsSecretName(p.Name) && def != "" {
+		if (runner.IsSecretName(p.Name) || p.Secret) && def != "" {
 			def = runner.Mask
 		}
 		fmt.Fprintf(w, "%s\t%s\t%q\t%s\n", p.Name, p.Type, def, p.Help)
 	}
 	return w.Flush()
+}
+
+// yamlParams reads a parameters file: a mapping of names to scalars or
+// lists of scalars. Values keep their literal text (1.10 stays "1.10",
+// 0777 "0777", a date as written), as -p would give them; the parameter's
+// type then checks them.
+func yamlParams(data []byte, path string) (map[string]string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, inputError{fmt.Errorf("parameters file %s: %w", path, err)}
+	}
+	out := map[string]string{}
+	if len(doc.Content) == 0 {
+		return out, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, inputError{fmt.Errorf("parameters file %s:%d: want a mapping of parameter names to values", path, root.Line)}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i], root.Content[i+1]
+		name := key.Value
+		if val.Kind == yaml.AliasNode {
+			val = val.Alias
+		}
+		switch {
+		case val.Kind == yaml.ScalarNode && val.Tag != "!!null":
+			out[name] = val.Value
+		case val.Kind == yaml.SequenceNode:
+			items := make([]string, 0, len(val.Content))
+			for _, item := range val.Content {
+				if item.Kind == yaml.AliasNode {
+					item = item.Alias
+				}
+				if item.Kind != yaml.ScalarNode {
+					return nil, inputError{fmt.Errorf("parameters file %s:%d: the list %q must hold plain values", path, item.Line, name)}
+				}
+				items = append(items, item.Value)
+			}
+			out[name] = strings.Join(items, ",")
+		default:
+			return nil, inputError{fmt.Errorf("parameters file %s:%d: %q must be a value or a list", path, val.Line, name)}
+		}
+	}
+	return out, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -49,30 +48,31 @@ func newSecretStore(envNames []string, file string, stderr io.Writer) (*secretSt
 func (s *secretStore) readFile(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
+		return inputError{fmt.Errorf("secrets file: %w", describePathError(err))}
+	}
+	if err := checkRegular(path, fi); err != nil {
 		return inputError{fmt.Errorf("secrets file: %w", err)}
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return inputError{fmt.Errorf("secrets file %s has mode %04o; it must be 0600 (chmod 600 %s)", path, fi.Mode().Perm(), path)}
 	}
-	f, err := os.Open(path)
+	data, err := readRegular(path, "secrets file", maxSecretsFile)
 	if err != nil {
-		return inputError{fmt.Errorf("secrets file: %w", err)}
+		return err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
+	for line, text := range strings.Split(string(data), "\n") {
+		text = strings.TrimSpace(text)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
 		name, value, ok := strings.Cut(text, "=")
 		if !ok || strings.TrimSpace(name) == "" {
 			// The line may be a secret itself: never echo it.
-			return inputError{fmt.Errorf("secrets file %s:%d: want NAME=VALUE", path, line)}
+			return inputError{fmt.Errorf("secrets file %s:%d: want NAME=VALUE", path, line+1)}
 		}
 		s.values[strings.TrimSpace(name)] = value
 	}
-	return sc.Err()
+	return nil
 }
 
 // Known returns the values known before any cell asks: those from the
