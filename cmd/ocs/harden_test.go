@@ -191,8 +191,8 @@ func TestHardenUniqueRecordNames(t *testing.T) {
 // Finding 8: SIGTERM ends ocs while it waits outside a run's cell loop
 // (here reading the notebook from a standard input nobody writes to).
 func TestHardenSIGTERMOutsideTheCellLoop(t *testing.T) {
-	p := startOCSStdin(t, faultEnv(t, t.TempDir()), "run", "-", "-q")
-	time.Sleep(500 * time.Millisecond) // let it block on the read
+	p := startOCSStdin(t, faultEnv(t, t.TempDir()), "run", "-", "-q", "--log-level", "debug")
+	waitFor(t, &p.stderr, "reading the notebook from standard input", 15*time.Second)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -218,6 +219,9 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	var nbs []*notebook.Notebook
 	var run []step
 	for _, s := range steps {
+		if s.path == stdinName {
+			zerolog.Ctx(ctx).Debug().Msg("reading the notebook from standard input")
+		}
 		nb, err := readNotebookInput(cmd.ErrOrStderr(), s.path, cmd.InOrStdin())
 		if err != nil {
 			return err
