@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/rs/zerolog"
 )
 
@@ -181,6 +182,11 @@ func (s *gitSource) clone(ctx context.Context) (string, error) {
 	zerolog.Ctx(ctx).Debug().Str("source", s.name).Str("url", redactURL(s.url)).Msg("cloning template source")
 	r, err := git.PlainCloneContext(ctx, tmp, false, opts)
 	if err != nil {
+		if unsafeTree(err) {
+			// go-git refuses the checkout; "unreachable: directory not
+			// found" would send the user looking at the network.
+			return "", fmt.Errorf("source %q: the repository holds a path ocs will not check out (a tree entry named \"..\" or \".git\", or one outside the repository), so it is refused: %w", s.name, s.scrub(err))
+		}
 		return "", s.unreachable(err)
 	}
 	ref, err := r.Head()
@@ -295,4 +301,10 @@ func (s *gitSource) Confine(rel string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// unsafeTree reports whether a clone failed on a tree entry that go-git
+// will not check out ("..", ".git", a path that leaves the worktree).
+func unsafeTree(err error) bool {
+	return errors.Is(err, object.ErrDirectoryNotFound) || strings.Contains(err.Error(), "invalid path")
 }

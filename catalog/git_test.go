@@ -434,3 +434,38 @@ func TestGitSymlinksOutOfTheCloneRefused(t *testing.T) {
 		t.Fatalf("Resolve of a notebook swapped for a link out: %v", err)
 	}
 }
+
+// Issue 12, finding 31: a repository with a ".." tree entry is refused
+// with a message saying so, not as "unreachable: directory not found".
+func TestDotDotTreeIsRefusedClearly(t *testing.T) {
+	o := newOrigin(t)
+	blob := o.gitIn(o.work, "x\n", "hash-object", "-w", "--stdin")
+	inner := o.gitIn(o.work, "100644 blob "+blob+"\tescape.ipynb\n", "mktree")
+	tree := o.gitIn(o.work, "040000 tree "+inner+"\t..\n100644 blob "+blob+"\tREADME.md\n", "mktree")
+	commit := o.git(o.work, "commit-tree", tree, "-m", "dotdot")
+	o.git(o.work, "push", "-q", "origin", commit+":refs/heads/main")
+	c := newTestCatalog(t, "sources:\n  - name: dd\n    git: file://"+o.bare+"\n")
+	l := c.List(context.Background())
+	if len(l.Unavailable) != 1 {
+		t.Fatalf("unavailable %v, want the dd source", l.Unavailable)
+	}
+	msg := l.Unavailable[0].Err.Error()
+	var unreachable *UnreachableError
+	if errors.As(l.Unavailable[0].Err, &unreachable) || !strings.Contains(msg, "will not check out") {
+		t.Fatalf("error %q", msg)
+	}
+}
+
+// gitIn runs git with stdin.
+func (o *origin) gitIn(dir, stdin string, args ...string) string {
+	o.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		o.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -305,8 +305,10 @@ func (p *parser) string() (string, error) {
 }
 
 // unicodeEscape decodes \uXXXX at at (and a following low surrogate escape
-// when the first is a high surrogate). A lone surrogate becomes U+FFFD: it
-// cannot be written as UTF-8, so Jupyter could not save it either.
+// when the first is a high surrogate). A lone surrogate is an error at its
+// place: it is no character, cannot be written as UTF-8 (Jupyter could not
+// save it either), and turning it into U+FFFD silently would change the
+// text.
 func (p *parser) unicodeEscape(at int) (rune, int, error) {
 	hex := func(i int) (rune, bool) {
 		if i+6 > len(p.data) {
@@ -328,7 +330,8 @@ func (p *parser) unicodeEscape(at int) (rune, int, error) {
 				}
 			}
 		}
-		return utf8.RuneError, 6, nil
+		p.pos = at
+		return 0, 0, p.errorf("invalid %s escape in string: a lone UTF-16 surrogate is not a character", string(p.data[at:at+6]))
 	}
 	return r, 6, nil
 }

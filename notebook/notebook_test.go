@@ -190,6 +190,9 @@ func TestInvalidInput(t *testing.T) {
 		{"bad kernelspec", mutate(`"display_name": "Go (ocs)",`, ``), false, `metadata.kernelspec: missing required key "display_name"`},
 		{"bad mime value", mutate(`"text/plain": "1\n2"`, `"text/plain": {"a": 1}`), false, `cells[1].outputs[1].data.text/plain: must be a string or an array of strings`},
 		{"bad string escape", mutate(`single string form`, `single \q form`), true, `invalid escape`},
+		// Issue 12, finding 31: a lone surrogate used to become U+FFFD silently.
+		{"lone surrogate escape", mutate(`single string form`, `single \ud800 form`), true, `invalid \ud800 escape in string: a lone UTF-16 surrogate`},
+		{"reversed surrogate pair", mutate(`single string form`, `single \udc00\ud800 form`), true, `invalid \udc00 escape`},
 		{"control character in string", mutate(`single string form`, "single \x01 form"), true, `invalid control character`},
 		{"deep nesting", strings.Repeat("[", 5000) + strings.Repeat("]", 5000), true, "nested more than"},
 	}
