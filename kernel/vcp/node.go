@@ -299,12 +299,47 @@ func (s *session) serve(reqs <-chan *ssh.Request) {
 			_ = req.Reply(ok, nil)
 		}
 	}
-	// The channel is gone: stop what it started.
+	// The channel is gone (the client was interrupted or went away): stop
+	// what it started, also a command that ignores HUP and TERM.
 	s.mu.Lock()
-	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGHUP)
-	}
+	cmd := s.cmd
 	s.mu.Unlock()
+	if cmd != nil && cmd.Process != nil {
+		s.srv.endGroup(cmd)
+	}
+}
+
+// sessionKillGrace is how long the process group of a session whose
+// channel closed gets after SIGHUP and SIGTERM before SIGKILL.
+var sessionKillGrace = 2 * time.Second
+
+// endGroup ends the process group of a session command: SIGHUP and
+// SIGTERM, then SIGKILL once sessionKillGrace has passed with the command
+// still running (`trap "" TERM HUP; sleep 45` does not outlive its session).
+func (s *nodeServer) endGroup(cmd *exec.Cmd) {
+	if !s.running(cmd) {
+		return
+	}
+	pgid := cmd.Process.Pid // each session command leads its own group
+	_ = syscall.Kill(-pgid, syscall.SIGHUP)
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	deadline := time.Now().Add(sessionKillGrace)
+	for time.Now().Before(deadline) {
+		if !s.running(cmd) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Kill the group even when its leader is gone: children that ignored
+	// the signals are still in it.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// running reports whether cmd has not been waited for yet.
+func (s *nodeServer) running(cmd *exec.Cmd) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.procs[cmd]
 }
 
 func (s *session) sftp() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -172,4 +173,60 @@ func FuzzParseTarget(f *testing.F) {
 			t.Fatalf("ParseTarget(%q) accepted %q %q %d", s, g, u, n)
 		}
 	})
+}
+
+// An interrupted command that ignores HUP and TERM does not outlive its
+// session: the node kills its process group.
+func TestInterruptedCommandIsKilledOnTheNode(t *testing.T) {
+	_, _, tg := oneNode(t)
+	marker := fmt.Sprintf("45.0%d", os.Getpid()) // names this test's sleep
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, tg, `trap "" TERM HUP; echo started; sleep `+marker, nil, &out, &out)
+	}()
+	for i := 0; !strings.Contains(out.String(), "started"); i++ {
+		if i > 1000 {
+			t.Fatalf("the command did not start: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run after cancel = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	want := "sleep\x00" + marker + "\x00"
+	for i := 0; ; i++ {
+		if len(processesWithCmdline(want)) == 0 {
+			return
+		}
+		if i > 300 { // 6 s: the node's grace is 2 s
+			t.Fatalf("sleep %s still runs on the node after its session ended: %v", marker, processesWithCmdline(want))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// processesWithCmdline lists live processes whose command line contains s.
+func processesWithCmdline(s string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(cmd), s) && processAliveNotZombie(pid) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
