@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // localProvider runs each node as a detached ocs node process on its own
@@ -91,6 +93,11 @@ func (localProvider) Boot(ctx context.Context, env *NodeEnv, n *NodeRecord) erro
 	cfg := nodeConfig{
 		Address: n.Address, Port: n.Port, User: n.User, Logins: localLogins(n.User), Shell: shell,
 		Home: filepath.Join(env.Dir, "home"), AuthorizedKeys: keys, Env: env.Unit.Spec.ParamsE,
+		SecretEnv: len(env.SecretEnv),
+	}
+	if len(env.MissingEnv) > 0 {
+		zerolog.Ctx(ctx).Warn().Str("node", n.Name).Strs("params_e", env.MissingEnv).
+			Msg("node starts without withheld params_e values: only the process that created the unit holds them")
 	}
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -99,7 +106,7 @@ func (localProvider) Boot(ctx context.Context, env *NodeEnv, n *NodeRecord) erro
 	if err := writeFileAtomic(filepath.Join(env.Dir, nodeConfigFile), data, 0o600); err != nil {
 		return err
 	}
-	port, pid, err := startNodeProcess(ctx, env.NodeCommand, env.Dir)
+	port, pid, err := startNodeProcess(ctx, env.NodeCommand, env.Dir, env.SecretEnv)
 	n.PID = pid
 	if err != nil {
 		return err

@@ -59,10 +59,11 @@ func currentUser() string {
 
 func (m *Manager) env(group string, u *UnitRecord, n *NodeRecord) *NodeEnv {
 	pub, _ := os.ReadFile(m.Store.GroupKeyPath(group) + ".pub")
+	secret, missing := secretEnv(m.Store.Dir, group, u)
 	return &NodeEnv{
 		Group: group, Unit: u, Dir: m.Store.NodeDir(group, n.ID),
 		GroupKeyPath: m.Store.GroupKeyPath(group), GroupKeyPub: strings.TrimSpace(string(pub)),
-		NodeCommand: m.NodeCommand,
+		NodeCommand: m.NodeCommand, SecretEnv: secret, MissingEnv: missing,
 	}
 }
 
@@ -126,7 +127,10 @@ func (m *Manager) CreateUnit(ctx context.Context, r UnitRequest) (*UnitRecord, e
 		if g.unit(r.Unit) != nil {
 			return nil, fmt.Errorf("unit %q already exists in unit group %q", r.Unit, r.Group)
 		}
-		u := &UnitRecord{Name: r.Unit, Provider: p.Name(), AskedProvider: r.AskedProvider, Flavor: r.Flavor, Created: time.Now().UTC(), Spec: r.Spec, NextNo: 1}
+		spec := r.Spec
+		spec.ParamsE, spec.WithheldE = splitParamsE(r.Spec.ParamsE)
+		holdSecretEnv(m.Store.Dir, r.Group, r.Unit, r.Spec.ParamsE)
+		u := &UnitRecord{Name: r.Unit, Provider: p.Name(), AskedProvider: r.AskedProvider, Flavor: r.Flavor, Created: time.Now().UTC(), Spec: spec, NextNo: 1}
 		var err error
 		if nodes, err = m.plan(p, g, u, all, n, &r.Spec); err != nil {
 			return nil, fmt.Errorf("create unit %q: %w", r.Unit, err)

@@ -39,7 +39,14 @@ type nodeConfig struct {
 	Home           string   `json:"home"`
 	AuthorizedKeys []string `json:"authorized_keys"`
 	Env            []string `json:"env,omitempty"`
+	// SecretEnv counts the entries the node reads from fd 4 at start (the
+	// withheld ParamsE values, which are kept in no file).
+	SecretEnv int `json:"secret_env,omitempty"`
 }
+
+// nodeSecretEnvFD is the pipe on which a node process gets its withheld
+// environment entries.
+const nodeSecretEnvFD = 4
 
 const (
 	nodeConfigFile = "node.json"
@@ -85,6 +92,16 @@ func RunNode(ctx context.Context, dir string, ready io.WriteCloser) error {
 	}
 	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
 		return fmt.Errorf("create node home: %w", err)
+	}
+	if cfg.SecretEnv > 0 {
+		f := os.NewFile(nodeSecretEnvFD, "secret-env")
+		var secret []string
+		err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&secret)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("read the node's withheld environment: %w", err)
+		}
+		cfg.Env = append(cfg.Env, secret...)
 	}
 	ln, err := listenNode(cfg.Address, cfg.Port)
 	if err != nil {

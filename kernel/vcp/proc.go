@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +37,7 @@ func defaultNodeCommand() (NodeCommand, error) {
 // startNodeProcess starts a detached node process for dir (new session,
 // stdio to node.log) and waits until it listens. It returns the port and
 // pid. The process outlives the caller.
-func startNodeProcess(ctx context.Context, nc NodeCommand, dir string) (port, pid int, err error) {
+func startNodeProcess(ctx context.Context, nc NodeCommand, dir string, secretEnv []string) (port, pid int, err error) {
 	logf, err := os.OpenFile(filepath.Join(dir, nodeLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, 0, fmt.Errorf("open node log: %w", err)
@@ -57,13 +58,30 @@ func startNodeProcess(ctx context.Context, nc NodeCommand, dir string) (port, pi
 	cmd.Dir = dir
 	cmd.Env = nodeProcessEnv(nc.Env)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
+	// fd 4, only when there are any: the withheld ParamsE entries, as
+	// JSON, which no file holds.
 	cmd.ExtraFiles = []*os.File{pw}
+	var er, ew *os.File
+	if len(secretEnv) > 0 {
+		if er, ew, err = os.Pipe(); err != nil {
+			pw.Close()
+			return 0, 0, fmt.Errorf("node env pipe: %w", err)
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, er)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		pw.Close()
+	err = cmd.Start()
+	pw.Close()
+	if er != nil {
+		er.Close()
+		go func() {
+			_ = json.NewEncoder(ew).Encode(secretEnv)
+			ew.Close()
+		}()
+	}
+	if err != nil {
 		return 0, 0, fmt.Errorf("start node process: %w", err)
 	}
-	pw.Close()
 	pid = cmd.Process.Pid
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it dies while we live

@@ -52,6 +52,10 @@ type NodeEnv struct {
 	GroupKeyPath string // the group's private key file
 	GroupKeyPub  string // its public key line
 	NodeCommand  NodeCommand
+	// SecretEnv are the withheld ParamsE entries (never written to a
+	// file); MissingEnv names those this process does not hold.
+	SecretEnv  []string
+	MissingEnv []string
 }
 
 // ErrNotSupported is wrapped by errors for operations a provider cannot do.

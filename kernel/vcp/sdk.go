@@ -392,7 +392,11 @@ func (ug *UnitGroup) CreateUnit(name string, spec *Spec) (*Unit, error) {
 		args["runs_on"] = runsOn
 		req.AskedProvider = spec.Provider
 	}
-	specArgs, err := jsonMap(rec)
+	// The journal (and so the record) gets the spec with withheld ParamsE
+	// values masked, as the state does; the call itself gets them all.
+	journaled := rec
+	journaled.ParamsE = maskParamsE(rec.ParamsE)
+	specArgs, err := jsonMap(journaled)
 	if err != nil {
 		return nil, err
 	}

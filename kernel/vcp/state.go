@@ -59,8 +59,11 @@ type UnitRecord struct {
 // SpecRecord is the part of a Spec that is kept with a unit; a public key is
 // kept, never a private one.
 type SpecRecord struct {
-	Image          string   `json:"image,omitempty"`
-	ParamsE        []string `json:"params_e,omitempty"`
+	Image   string   `json:"image,omitempty"`
+	ParamsE []string `json:"params_e,omitempty"`
+	// WithheldE names the ParamsE entries whose values are not kept here
+	// (secret-looking names; see splitParamsE).
+	WithheldE      []string `json:"params_e_withheld,omitempty"`
 	ParamsV        []string `json:"params_v,omitempty"`
 	IPAddresses    []string `json:"ip_addresses,omitempty"`
 	NumNodes       int      `json:"num_nodes,omitempty"`
