@@ -28,7 +28,8 @@ import (
 type runFlags struct {
 	output      string
 	params      []string
-	paramsFile  string
+	paramsFiles []string
+	paramsYAML  []string
 	secrets     []string
 	secretsFile string
 	cellTimeout time.Duration
@@ -124,7 +125,8 @@ Exit status:
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "", "write the build record to `PATH`")
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "set a parameter: `name=value` (repeatable)")
-	fl.StringVarP(&f.paramsFile, "params-file", "f", "", "read parameters from a YAML `FILE`")
+	fl.StringArrayVarP(&f.paramsFiles, "params-file", "f", nil, "read parameters from a YAML `FILE` (repeatable: later files win)")
+	fl.StringArrayVarP(&f.paramsYAML, "yaml", "y", nil, "set parameters from inline `YAML` like 'nodes: 3' (repeatable: wins over -f; -p wins over both)")
 	fl.StringArrayVar(&f.secrets, "secret", nil, "take secret `NAME` from the environment variable NAME (repeatable)")
 	fl.StringVar(&f.secretsFile, "secrets", "", "read secrets from `FILE` (NAME=VALUE lines, mode 0600)")
 	durationVar(fl, &f.cellTimeout, "cell-timeout", 0, "stop a cell that runs longer than `DURATION` (90s, 1h30m, or seconds: 30)")

@@ -67,12 +67,12 @@ func selection(nb *notebook.Notebook, f *runFlags) (cells []int, from int, err e
 // collectParams merges -f (first) and -p (later wins).
 func collectParams(f *runFlags) (map[string]string, error) {
 	params := map[string]string{}
-	if f.paramsFile != "" {
-		data, err := readRegular(f.paramsFile, "parameters file", maxParamsFile)
-		if err != nil {
-			return nil, err
-		}
-		values, err := yamlParams(data, f.paramsFile)
+	sources, err := paramSources(f)
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range sources {
+		values, err := yamlParams(src.data, src.name)
 		if err != nil {
 			return nil, err
 		}
@@ -128,6 +128,33 @@ func printParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
 // lists of scalars. Values keep their literal text (1.10 stays "1.10",
 // 0777 "0777", a date as written), as -p would give them; the parameter's
 // type then checks them.
+// paramSource is one YAML document of parameters: a -f file or a -y text.
+type paramSource struct {
+	name string // the file's path, or "-y #N"
+	data []byte
+}
+
+// paramSources are the YAML documents of a run in papermill's order of
+// precedence, lowest first: the -f files as given, then the -y texts as
+// given (-p, applied after them, wins over both).
+func paramSources(f *runFlags) ([]paramSource, error) {
+	var out []paramSource
+	for _, path := range f.paramsFiles {
+		data, err := readRegular(path, "parameters file", maxParamsFile)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, paramSource{name: path, data: data})
+	}
+	for i, text := range f.paramsYAML {
+		if len(text) > maxParamsFile {
+			return nil, usageError{fmt.Errorf("-y #%d is longer than %d bytes", i+1, maxParamsFile)}
+		}
+		out = append(out, paramSource{name: fmt.Sprintf("-y #%d", i+1), data: []byte(text)})
+	}
+	return out, nil
+}
+
 func yamlParams(data []byte, path string) (map[string]string, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -19,16 +19,9 @@ import (
 // type (Python notebooks get `5` as an int and `"5"` as a str, lists as
 // lists), for the names of params that -p did not override.
 func typedParams(f *runFlags, params map[string]string) (map[string]any, error) {
-	if f.paramsFile == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(f.paramsFile)
-	if err != nil {
-		return nil, inputError{fmt.Errorf("parameters file: %w", err)}
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, inputError{fmt.Errorf("parameters file %s: %w", f.paramsFile, err)}
+	sources, err := paramSources(f)
+	if err != nil || len(sources) == 0 {
+		return nil, err
 	}
 	given := map[string]bool{}
 	for _, p := range f.params {
@@ -36,20 +29,26 @@ func typedParams(f *runFlags, params map[string]string) (map[string]any, error) 
 		given[strings.TrimSpace(name)] = true
 	}
 	out := map[string]any{}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return out, nil
-	}
-	m := doc.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		name := m.Content[i].Value
-		if _, ok := params[name]; !ok || given[name] {
+	for _, src := range sources {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(src.data, &doc); err != nil {
+			return nil, inputError{fmt.Errorf("parameters file %s: %w", src.name, err)}
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			continue
 		}
-		v, err := templates.YAMLValue(m.Content[i+1])
-		if err != nil {
-			return nil, inputError{fmt.Errorf("parameters file %s: %q: %w", f.paramsFile, name, err)}
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name := m.Content[i].Value
+			if _, ok := params[name]; !ok || given[name] {
+				continue
+			}
+			v, err := templates.YAMLValue(m.Content[i+1])
+			if err != nil {
+				return nil, inputError{fmt.Errorf("parameters file %s: %q: %w", src.name, name, err)}
+			}
+			out[name] = v // a later document wins
 		}
-		out[name] = v
 	}
 	return out, nil
 }
