@@ -190,6 +190,10 @@ func resolveSource(ctx context.Context, source string) ([]step, error) {
 		if statErr == nil && fi.IsDir() {
 			return nil, inputError{fmt.Errorf("%s is a folder, not a notebook file, and no template of the catalog has that name: %w", source, err)}
 		}
+		if looksLikePath(source) {
+			return nil, hinted{inputError{fmt.Errorf("%s: no such file", source)},
+				fmt.Sprintf("no template of the catalog is named %q either; ocs catalog list shows the templates", source)}
+		}
 		return nil, inputError{fmt.Errorf("%s is neither a notebook file nor a template: %w", source, err)}
 	}
 	if err := res.Runnable(); err != nil {
@@ -200,6 +204,20 @@ func resolveSource(ctx context.Context, source string) ([]step, error) {
 		steps = append(steps, step{path: p, source: runner.Source{Path: p, Catalog: res.Source, Template: res.Template.Name, Commit: res.Commit}})
 	}
 	return steps, nil
+}
+
+// looksLikePath says whether SOURCE was meant as a file: it names a folder
+// or has a notebook's extension, where template names (moodle,
+// ocs-templates:Moodle/011) have neither.
+func looksLikePath(source string) bool {
+	if strings.HasPrefix(source, "/") || strings.HasPrefix(source, "./") || strings.HasPrefix(source, "../") || strings.HasPrefix(source, "~") {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(source)) {
+	case ".ipynb", ".go", ".py", ".json":
+		return true
+	}
+	return false
 }
 
 func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
