@@ -23,8 +23,9 @@ import (
 // indexFormat changes whenever the cached index's shape does, so that an
 // index written by another ocs version is rebuilt instead of misread.
 // 2: Python templates list their parameters; 3: read through os.Root
-// (links out of the clone refused).
-const indexFormat = 3
+// (links out of the clone refused); 4: titles from the READMEs with
+// title_from, text notebooks, repaired notebooks listed.
+const indexFormat = 4
 
 // gitSource is a git repository cloned shallowly into the cache:
 //
