@@ -44,6 +44,7 @@ type runFlags struct {
 	sideLogCap         int64
 	quiet              bool
 	helpParams         bool
+	json               bool
 	cwd                string
 	workdir            string
 	resume             bool
@@ -139,6 +140,7 @@ Exit status:
 	fl.Int64Var(&f.sideLogCap, "side-log-cap", runner.DefaultSideLogCap, "output `BYTES` a cell's side log keeps past the output cap (the rest is dropped)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not stream cell output to the terminal")
 	fl.BoolVar(&f.helpParams, "help-params", false, "list the template's parameters and exit")
+	fl.BoolVar(&f.json, "json", false, "with --help-params, list the parameters as JSON (docs/json.md)")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory of the cells, as it is (default: the notebook's folder, or the work folder of a Python template)")
 	fl.StringVar(&f.workdir, "workdir", "", "lay out the template's work folder in `DIR` and run there (default for Python templates: ./builds/NAME/)")
 	fl.BoolVar(&f.resume, "resume", false, "continue a failed or interrupted build record from its first unfinished cell")
@@ -250,6 +252,12 @@ func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 			continue
 		}
 		nbs, run = append(nbs, nb), append(run, s)
+	}
+	if f.json && !f.helpParams {
+		return usageError{fmt.Errorf("--json goes with --help-params (a run's result is its record: ocs status RECORD --json)")}
+	}
+	if f.helpParams && f.json {
+		return printParamsJSON(cmd, nbs)
 	}
 	if f.helpParams {
 		return printParams(cmd, nbs)

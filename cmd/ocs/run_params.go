@@ -195,3 +195,57 @@ func yamlParams(data []byte, path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// paramsReport is `ocs run SOURCE --help-params --json` (docs/json.md).
+type paramsReport struct {
+	Schema     int         `json:"schema"`
+	Parameters []paramInfo `json:"parameters"`
+	// Secrets are the names Python cells ask for with getpass().
+	Secrets []string `json:"secrets"`
+}
+
+type paramInfo struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Default  string `json:"default"`
+	Required bool   `json:"required"`
+	Example  string `json:"example,omitempty"`
+	Help     string `json:"help,omitempty"`
+	// Secret says the value is masked in records: a secret-looking name
+	// or the template's own marker. Its default and example show masked.
+	Secret bool `json:"secret"`
+}
+
+func printParamsJSON(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+	rep := paramsReport{Schema: 1, Parameters: []paramInfo{}, Secrets: []string{}}
+	seen, seenSecret := map[string]int{}, map[string]bool{}
+	for _, nb := range nbs {
+		decl, err := runner.DeclaredParams(nb)
+		if err != nil {
+			return inputError{err}
+		}
+		for _, p := range decl {
+			if i, ok := seen[p.Name]; ok {
+				rep.Parameters[i].Required = rep.Parameters[i].Required || p.Required()
+				continue
+			}
+			info := paramInfo{Name: p.Name, Type: p.Type, Default: p.Default, Required: p.Required(), Example: p.Example, Help: p.Help, Secret: runner.IsSecretName(p.Name) || p.Secret}
+			if info.Secret {
+				for _, v := range []*string{&info.Default, &info.Example} {
+					if *v != "" {
+						*v = runner.Mask
+					}
+				}
+			}
+			seen[p.Name] = len(rep.Parameters)
+			rep.Parameters = append(rep.Parameters, info)
+		}
+		for _, s := range runner.AskedSecrets(nb) {
+			if !seenSecret[s.Name] {
+				seenSecret[s.Name] = true
+				rep.Secrets = append(rep.Secrets, s.Name)
+			}
+		}
+	}
+	return writeJSON(cmd.OutOrStdout(), rep)
+}
