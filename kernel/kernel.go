@@ -84,6 +84,21 @@ type Host interface {
 	Secret(name string) (string, error)
 }
 
+// EffectStarter is implemented by a Host that journals effects when they
+// start as well as when they end, so that an effect cut short by a kill is
+// known to have started. A kernel calls EffectStarted before the effect
+// runs (the Effect has Op and Args, no Result) and waits for it; an error
+// means the start could not be recorded, and the effect does not run. The
+// matching Host.Effect call follows when it ends, also when it ended by
+// interruption (Err says so).
+type EffectStarter interface {
+	EffectStarted(Effect) error
+}
+
+// ErrEffectInterrupted is the Err of an effect that the cell's interruption
+// (Ctrl-C, a timeout) cut short: it may have done part of its work.
+const ErrEffectInterrupted = "interrupted"
+
 // OutputKind says which nbformat output an Output becomes.
 type OutputKind string
 

@@ -40,6 +40,17 @@ func Continue(record *notebook.Notebook, opts Options, cont Continuation) (*Run,
 	if !IsRecord(record) {
 		return nil, invalid("not a build record (it has no metadata.%s); run it as a template", notebook.OCSKey)
 	}
+	if cont.Resume {
+		// Before any cell is inserted, so that the cell numbers are the
+		// record's: every cell that did not complete runs live.
+		for i, c := range record.Cells {
+			if c.Type == notebook.Code && cellStatus(c) != Completed {
+				if u := unfinishedEffect(c, i); u != nil {
+					return nil, u
+				}
+			}
+		}
+	}
 	if err := r.reinjectParams(cont.Resume); err != nil {
 		return nil, err
 	}

@@ -205,3 +205,38 @@ func TestResumeAfterAnInsertedCellReplaysTheCompletedOnes(t *testing.T) {
 		t.Fatalf("statuses %s", got)
 	}
 }
+
+// --resume does not run again by itself an effect whose end the record
+// lacks (a kill -9), nor a VCP operation an interrupt cut short; --from
+// reruns it deliberately.
+func TestResumeRefusesUnfinishedEffects(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		entry  map[string]any
+		refuse string
+	}{
+		{"killed command", map[string]any{"op": "shell", "args": map[string]any{"command": "make install"}, "unfinished": true}, `cell 3's earlier run was killed during the command "make install"`},
+		{"interrupted vcp", map[string]any{"op": "vcp.create_unit", "args": map[string]any{"ugroup": "g", "name": "u"}, "error": "interrupted"}, "was interrupted during vcp.create_unit"},
+		{"interrupted command", map[string]any{"op": "shell", "args": map[string]any{"command": "sleep 9"}, "error": "interrupted"}, ""},
+		{"unfinished read", map[string]any{"op": "vcp.find_nodes", "args": map[string]any{"ugroup": "g"}, "unfinished": true}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, path := buildAndFail(t)
+			rec.Cells[3].Metadata[notebook.OCSKey].(map[string]any)["effects"] = []any{tc.entry}
+			_, err := Continue(rec, Options{Record: path}, Continuation{Resume: true})
+			if tc.refuse == "" {
+				if err != nil {
+					t.Fatalf("Continue: %v", err)
+				}
+				return
+			}
+			var u *UnfinishedError
+			if !errors.As(err, &u) || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), tc.refuse) || !strings.Contains(err.Error(), "--from 3") {
+				t.Fatalf("err = %v, want an UnfinishedError saying %q and --from 3", err, tc.refuse)
+			}
+			if _, err := Continue(rec, Options{Record: path}, Continuation{From: 3}); err != nil {
+				t.Fatalf("--from 3: %v", err)
+			}
+		})
+	}
+}

@@ -20,3 +20,10 @@ func jsonable(v any) any {
 	}
 	return out
 }
+
+// sameValue compares two JSON-compatible values as JSON.
+func sameValue(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}

@@ -602,7 +602,8 @@ func (h *cellHost) flush() {
 	}
 }
 
-func (h *cellHost) Effect(e kernel.Effect) {
+// journalEntry is an effect as the record keeps it, secrets masked.
+func (h *cellHost) journalEntry(e kernel.Effect) map[string]any {
 	r := h.r
 	entry := map[string]any{"op": e.Op}
 	if len(e.Args) > 0 {
@@ -614,9 +615,41 @@ func (h *cellHost) Effect(e kernel.Effect) {
 	if e.Err != "" {
 		entry["error"] = r.mask.mask(e.Err)
 	}
+	return entry
+}
+
+// EffectStarted journals an effect about to run, marked unfinished, and
+// saves the record before the effect may run: a kill -9 from then on
+// leaves a record that knows it started (see Continue).
+func (h *cellHost) EffectStarted(e kernel.Effect) error {
+	r := h.r
+	entry := h.journalEntry(e)
+	entry[unfinishedKey] = true
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	h.effects = append(h.effects, entry)
-	r.mu.Unlock()
+	if meta, ok := h.cell.Metadata[notebook.OCSKey].(map[string]any); ok {
+		meta["effects"] = h.effects
+	}
+	h.saveNow()
+	return r.saveErr
+}
+
+// Effect journals an effect that ended, in the place of its start when
+// the kernel reported one.
+func (h *cellHost) Effect(e kernel.Effect) {
+	r := h.r
+	entry := h.journalEntry(e)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, x := range h.effects {
+		started, _ := x.(map[string]any)
+		if started[unfinishedKey] == true && started["op"] == entry["op"] && sameValue(started["args"], entry["args"]) {
+			h.effects[i] = entry
+			return
+		}
+	}
+	h.effects = append(h.effects, entry)
 }
 
 func (h *cellHost) Secret(name string) (string, error) {

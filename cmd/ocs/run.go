@@ -379,6 +379,7 @@ func runNotebook(cmd *cobra.Command, nb *notebook.Notebook, s step, params map[s
 		}
 		defer cleanup()
 		run, err = runner.Continue(nb, opts, cont)
+		err = describeUnfinished(ctx, err)
 	default:
 		if f.cells != "" || f.from != "" {
 			// --from on a template runs it all: the cells before the

@@ -160,7 +160,18 @@ func TestKill9LeavesAValidRecord(t *testing.T) {
 		t.Fatal("saved outputs lost")
 	}
 	requireGone(t, "sleep 60.0427")
-	resumeAndFinish(t, record)
+	// The slow cell's command started and its end was never journaled: a
+	// resume does not run it again by itself, and says how to.
+	resume := exec.Command(os.Args[0], "run", record, "--resume", "-p", "wait=0")
+	resume.Env = append(os.Environ(), execAsOCS+"=ocs")
+	out, err := resume.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), `was killed during the command "echo started; sleep 60.0427; echo never"`) || !strings.Contains(string(out), "--from 2") {
+		t.Fatalf("resume after kill -9 during a command: %v, want exit 2 naming the command and --from 2:\n%s", err, out)
+	}
+	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,completed,running,pending" {
+		t.Fatalf("the refused resume changed the record: %s", got)
+	}
 }
 
 // requireGone fails unless no process runs cmdline within 3 s: a cell's

@@ -22,6 +22,7 @@ type Journal struct {
 	cellIndex int
 	mask      func(string) string
 	report    func(kernel.Effect) error
+	onStart   func(kernel.Effect) error
 
 	mu       sync.Mutex
 	journal  []kernel.Effect
@@ -48,10 +49,20 @@ func NewJournal(mode kernel.Mode, journal []kernel.Effect, cellIndex int, mask f
 	return &Journal{mode: mode, journal: journal, cellIndex: cellIndex, mask: mask, report: report}
 }
 
+// OnStart sets a callback that a Live call reports its start to (the
+// Effect without Result, secrets masked) before it runs; an error from it
+// fails the call without running it. Kernels pass the Host's
+// kernel.EffectStarter here. It returns j.
+func (j *Journal) OnStart(f func(kernel.Effect) error) *Journal {
+	j.onStart = f
+	return j
+}
+
 // Do runs (Live) or replays (Replay) one call. In Replay mode a call that
 // does not match the journal returns a *kernel.DivergenceError, and so does
 // every later call. When ctx ends during a Live call, Do returns ctx.Err()
-// and reports nothing.
+// and reports the effect with Err kernel.ErrEffectInterrupted: it started,
+// and may have done part of its work.
 func (j *Journal) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
 	// Host packages pass arguments as the code gave them (a node's
 	// environment may hold a password): secrets are masked before the call
@@ -60,8 +71,14 @@ func (j *Journal) Do(ctx context.Context, op string, args map[string]any, live f
 	if j.mode == kernel.Replay {
 		return j.replay(op, args)
 	}
+	if j.onStart != nil {
+		if err := j.onStart(kernel.Effect{Op: op, Args: args}); err != nil {
+			return nil, fmt.Errorf("journal the start of %s: %w", op, err)
+		}
+	}
 	res, err := live(ctx)
 	if ctx.Err() != nil {
+		_ = j.report(kernel.Effect{Op: op, Args: args, Err: kernel.ErrEffectInterrupted})
 		return nil, ctx.Err()
 	}
 	// The code gets the real result; the journal a masked copy.

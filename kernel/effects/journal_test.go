@@ -48,11 +48,12 @@ func TestJournalLive(t *testing.T) {
 			wantReport: []kernel.Effect{{Op: "shell", Args: map[string]any{"name": "g"}, Result: map[string]any{}}},
 		},
 		{
-			name:    "cancelled call reports nothing",
-			args:    map[string]any{"name": "g"},
-			result:  map[string]any{},
-			cancel:  true,
-			wantErr: context.Canceled.Error(),
+			name:       "cancelled call is reported interrupted",
+			args:       map[string]any{"name": "g"},
+			result:     map[string]any{},
+			cancel:     true,
+			wantErr:    context.Canceled.Error(),
+			wantReport: []kernel.Effect{{Op: "shell", Args: map[string]any{"name": "g"}, Err: kernel.ErrEffectInterrupted}},
 		},
 	}
 	for _, tt := range tests {
@@ -180,5 +181,33 @@ func TestMaskValueCopies(t *testing.T) {
 	}
 	if in["env"].(map[string]any)["PW"] != "hunter2" || in["list"].([]any)[0] != "a hunter2" {
 		t.Errorf("MaskValue changed its input: %v", in)
+	}
+}
+
+func TestJournalReportsTheStartFirst(t *testing.T) {
+	var events []string
+	j := NewJournal(kernel.Live, nil, 0, maskHunter, func(e kernel.Effect) error {
+		events = append(events, "end "+e.Op)
+		return nil
+	}).OnStart(func(e kernel.Effect) error {
+		events = append(events, "start "+e.Op+" "+e.Args["command"].(string))
+		return nil
+	})
+	_, err := j.Do(context.Background(), "shell", map[string]any{"command": "echo hunter2"}, func(context.Context) (map[string]any, error) {
+		events = append(events, "run")
+		return map[string]any{"exit": 0}, nil
+	})
+	if err != nil || strings.Join(events, ",") != "start shell echo ********,run,end shell" {
+		t.Fatalf("events %v, err %v", events, err)
+	}
+
+	// A start that cannot be journaled does not run.
+	j = NewJournal(kernel.Live, nil, 0, nil, nil).OnStart(func(kernel.Effect) error { return errors.New("disk full") })
+	_, err = j.Do(context.Background(), "shell", map[string]any{"command": "rm -rf x"}, func(context.Context) (map[string]any, error) {
+		t.Fatal("the call ran although its start was not journaled")
+		return nil, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "journal the start of shell: disk full") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -354,3 +354,26 @@ func toStrings(v any) []string {
 func (w *worker) reportEffect(e kernel.Effect) error {
 	return w.emit.send(message{Type: msgEffect, Effect: &e})
 }
+
+// reportStart tells the supervisor that an effect is about to run, and
+// waits until the host has journaled it: a kill after that point leaves a
+// record that knows the effect started.
+func (w *worker) reportStart(ctx context.Context, e kernel.Effect) error {
+	// An ack to a start an interrupt abandoned may still arrive.
+	select {
+	case <-w.effectAcks:
+	default:
+	}
+	if err := w.emit.send(message{Type: msgEffectStart, Effect: &e}); err != nil {
+		return fmt.Errorf("report the start: %w", err)
+	}
+	select {
+	case m := <-w.effectAcks:
+		if m.Err != "" {
+			return errors.New(m.Err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

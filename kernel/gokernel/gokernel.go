@@ -243,6 +243,14 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 				if m.Effect != nil {
 					host.Effect(*m.Effect)
 				}
+			case msgEffectStart:
+				reply := message{Type: msgEffectAck}
+				if s, ok := host.(kernel.EffectStarter); ok && m.Effect != nil {
+					if err := s.EffectStarted(*m.Effect); err != nil {
+						reply.Err = err.Error()
+					}
+				}
+				_ = p.out.send(reply)
 			case msgSecret:
 				reply := message{Type: msgSecret, Name: m.Name}
 				v, err := host.Secret(m.Name)

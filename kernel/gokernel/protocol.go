@@ -23,18 +23,20 @@ const WorkerEnv = "OCS_KERNEL_WORKER"
 
 // Message types.
 const (
-	msgReady       = "ready"       // worker → supervisor: interpreter is up
-	msgExec        = "exec"        // supervisor → worker: run Cell
-	msgInterrupt   = "interrupt"   // supervisor → worker: stop the running cell
-	msgOutput      = "output"      // worker → supervisor: Output
-	msgEffect      = "effect"      // worker → supervisor: Effect (Live mode)
-	msgSecret      = "secret"      // worker → supervisor: Name wanted; reply with Value or Err
-	msgChild       = "child"       // worker → supervisor: shell process group PID started
-	msgChildDone   = "child_done"  // worker → supervisor: shell process group PID ended
-	msgDone        = "done"        // worker → supervisor: the cell ended, Done says how
-	statusOK       = "ok"          // Done.Status values
-	statusError    = "error"       //
-	statusCanceled = "interrupted" //
+	msgReady       = "ready"        // worker → supervisor: interpreter is up
+	msgExec        = "exec"         // supervisor → worker: run Cell
+	msgInterrupt   = "interrupt"    // supervisor → worker: stop the running cell
+	msgOutput      = "output"       // worker → supervisor: Output
+	msgEffect      = "effect"       // worker → supervisor: Effect (Live mode)
+	msgEffectStart = "effect_start" // worker → supervisor: Effect about to run; reply effect_ack
+	msgEffectAck   = "effect_ack"   // supervisor → worker: the start is journaled (or Err)
+	msgSecret      = "secret"       // worker → supervisor: Name wanted; reply with Value or Err
+	msgChild       = "child"        // worker → supervisor: shell process group PID started
+	msgChildDone   = "child_done"   // worker → supervisor: shell process group PID ended
+	msgDone        = "done"         // worker → supervisor: the cell ended, Done says how
+	statusOK       = "ok"           // Done.Status values
+	statusError    = "error"        //
+	statusCanceled = "interrupted"  //
 )
 
 type message struct {

@@ -129,6 +129,7 @@ type worker struct {
 	shell  string // bash, or sh when bash is missing
 
 	secretReplies chan message
+	effectAcks    chan message
 
 	imports map[importKey]bool // packages the session imported
 
@@ -173,6 +174,7 @@ func newWorker(out io.Writer) (*worker, error) {
 		env:           newEnvStore(os.Environ()),
 		shell:         cellenv.Shell(), // by absolute path: never a `bash` planted on PATH
 		secretReplies: make(chan message, 1),
+		effectAcks:    make(chan message, 1),
 		imports:       map[importKey]bool{},
 	}
 	stdout := streamWriter{e: w.emit, name: "stdout"}
@@ -259,6 +261,11 @@ func (w *worker) serve(ctx context.Context, in io.Reader) error {
 				case w.secretReplies <- m:
 				default: // a reply nobody waits for any more
 				}
+			case msgEffectAck:
+				select {
+				case w.effectAcks <- m:
+				default:
+				}
 			}
 		}
 	}()
@@ -298,6 +305,7 @@ func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	run := &cellRun{ctx: ctx, cancel: cancel, cell: cell, gw: effects.NewJournal(cell.Mode, cell.Journal, cell.Index, w.mask, w.reportEffect)}
+	run.gw.OnStart(func(e kernel.Effect) error { return w.reportStart(ctx, e) })
 	w.mu.Lock()
 	w.cur = run
 	w.mu.Unlock()
