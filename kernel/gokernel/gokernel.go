@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -228,6 +229,9 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	}
 	ctxDone := ctx.Done()
 	var grace <-chan time.Time
+	// Effects that started and have not ended: if the worker must be
+	// killed, ocs itself cut them short.
+	var inflight []kernel.Effect
 	for {
 		select {
 		case m, ok := <-p.msgs:
@@ -241,9 +245,13 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 				}
 			case msgEffect:
 				if m.Effect != nil {
+					inflight = endInflight(inflight, *m.Effect)
 					host.Effect(*m.Effect)
 				}
 			case msgEffectStart:
+				if m.Effect != nil {
+					inflight = append(inflight, *m.Effect)
+				}
 				reply := message{Type: msgEffectAck}
 				if s, ok := host.(kernel.EffectStarter); ok && m.Effect != nil {
 					if err := s.EffectStarted(*m.Effect); err != nil {
@@ -279,6 +287,9 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 		case <-grace:
 			log.Warn().Msg("worker did not stop the cell in time; restarting it")
 			p.kill()
+			for _, e := range inflight {
+				host.Effect(kernel.Effect{Op: e.Op, Args: e.Args, Err: kernel.ErrEffectInterrupted})
+			}
 			np, err := k.start(context.WithoutCancel(ctx))
 			if err != nil {
 				k.dead = fmt.Errorf("%w: restart after an interrupt failed: %w", kernel.ErrDead, err)
@@ -392,4 +403,14 @@ func firstLines(s string, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// endInflight removes from inflight the started effect that e ends.
+func endInflight(inflight []kernel.Effect, e kernel.Effect) []kernel.Effect {
+	for i, s := range inflight {
+		if s.Op == e.Op && reflect.DeepEqual(s.Args, e.Args) {
+			return append(inflight[:i], inflight[i+1:]...)
+		}
+	}
+	return inflight
 }
