@@ -273,6 +273,12 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 			case msgChildDone:
 				delete(p.children, m.PID)
 			case msgDone:
+				// An effect the cell's code left running (interpreted code
+				// returns at an interrupt while the call it made is still
+				// being stopped) is cut short by the cell's end.
+				for _, e := range inflight {
+					host.Effect(kernel.Effect{Op: e.Op, Args: e.Args, Err: kernel.ErrEffectInterrupted})
+				}
 				return doneError(ctx, cell, m.Done)
 			}
 		case <-k.closing:

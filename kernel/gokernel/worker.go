@@ -304,7 +304,16 @@ func (w *worker) current() *cellRun {
 func (w *worker) runCell(parent context.Context, cell kernel.Cell) doneReport {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	run := &cellRun{ctx: ctx, cancel: cancel, cell: cell, gw: effects.NewJournal(cell.Mode, cell.Journal, cell.Index, w.mask, w.reportEffect)}
+	run := &cellRun{ctx: ctx, cancel: cancel, cell: cell, gw: nil}
+	// An effect that ends after its cell (the interpreter returns at an
+	// interrupt before the call it made has stopped) is not reported to
+	// the next cell's host; the supervisor ended it as interrupted.
+	run.gw = effects.NewJournal(cell.Mode, cell.Journal, cell.Index, w.mask, func(e kernel.Effect) error {
+		if w.current() != run {
+			return nil
+		}
+		return w.reportEffect(e)
+	})
 	run.gw.OnStart(func(e kernel.Effect) error { return w.reportStart(ctx, e) })
 	w.mu.Lock()
 	w.cur = run
