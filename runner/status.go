@@ -16,7 +16,7 @@ type CellSummary struct {
 	Status   Status
 	Duration float64 // seconds; 0 when the cell did not run
 	Error    string  // ename: evalue of its error output, if any
-	Reason   string  // why a skipped cell did not run
+	Reason   string  // why a skipped cell did not run, or that its error was expected
 	// Start and End are the cell's latest live run (RFC 3339), "" when it
 	// did not run; EName and EValue are its error output's.
 	Start, End    string
@@ -41,6 +41,11 @@ func Summarize(nb *notebook.Notebook) []CellSummary {
 		}
 		row.Duration, _ = strconv.ParseFloat(fmt.Sprint(meta["duration"]), 64)
 		row.Reason = str(meta["reason"])
+		if meta["expected_error"] == true {
+			// A raises-exception cell that raised: completed, as papermill
+			// counts it, but its error is not a surprise to hide.
+			row.Reason = "expected error: tagged " + TagRaisesException
+		}
 		row.Start, row.End = str(meta["start_time"]), str(meta["end_time"])
 		for _, o := range c.Outputs {
 			if o.Type == notebook.ErrorOutput {
