@@ -205,7 +205,7 @@ spec := vcp.MustSpec(sdk.GetSpec("aws", "small"))
 spec.IPAddresses = []string{"127.43.77.30"}
 vcp.Check(spec.SetSSHPubkey(os.Getenv("HOME") + "/.ssh/id_ed25519.pub"))
 unit := vcp.MustUnit(ug.CreateUnit("web", spec))
-vcp.MustNodes(unit.AddNodes(vcp.Count(1)))"""))
+vcp.MustNodes(unit.AddNodes(vcp.Count(1), vcp.IPAddress("127.43.77.31")))"""))
 book.cells[0]["id"] = "go0"
 nbformat.validate(book)
 nbformat.write(book, "same-go.ipynb")
@@ -219,5 +219,5 @@ spec = vcp.get_spec('aws', 'small')
 spec.ip_addresses = ['127.43.77.30']
 spec.set_ssh_pubkey(os.environ['HOME'] + '/.ssh/id_ed25519.pub')
 unit = ug.create_unit('web', spec)
-unit.add_nodes(num_add_nodes=1)""",
+unit.add_nodes(num_add_nodes=1, ip_addresses=['127.43.77.31'])""",
 ])
