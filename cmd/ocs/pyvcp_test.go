@@ -58,6 +58,13 @@ func pyVCPEnv(t *testing.T) (home, state string) {
 	return home, state
 }
 
+// testAddr is a loopback address of this test process's own (the last
+// byte given): nodes are claimed host-wide, and other test processes may
+// run the same tests at the same time.
+func testAddr(last int) string {
+	return fmt.Sprintf("127.43.%d.%d", os.Getpid()%250+1, last)
+}
+
 // noNodeProcesses fails the test when a node process of state is alive.
 func noNodeProcesses(t *testing.T, state string) {
 	t.Helper()
@@ -164,12 +171,14 @@ func TestPythonVCNodeTutorial(t *testing.T) {
 	home, _ := pyVCPEnv(t)
 	dir := copyTree(t, "testdata/pytemplates")
 	record := filepath.Join(t.TempDir(), "tutorial.ipynb")
-	code, _, errs := runOCS(t, "run", filepath.Join(dir, "vc-node-tutorial.ipynb"), "-o", record, "--provider", "aws=local", "-q", "--workdir", t.TempDir())
+	addr := testAddr(10)
+	code, _, errs := runOCS(t, "run", filepath.Join(dir, "vc-node-tutorial.ipynb"), "-o", record, "--provider", "aws=local", "-q", "--workdir", t.TempDir(),
+		"-p", "node_address="+addr)
 	text := pyRecordText(t, record)
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, errs, text)
 	}
-	for _, want := range []string{"INFO - BOOTING ... 0 sec", "vc_controller: 25.04.0+ocs", "instance_type: m4.large", "reached 127.43.77.10", "back on", "aws->local"} {
+	for _, want := range []string{"INFO - BOOTING ... 0 sec", "vc_controller: 25.04.0+ocs", "instance_type: m4.large", "reached " + addr, "back on", "aws->local"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("record lacks %q", want)
 		}
@@ -193,12 +202,14 @@ func TestPythonTemplateFolder(t *testing.T) {
 	dir := copyTree(t, "testdata/pytemplates/vc-ansible")
 	work := filepath.Join(t.TempDir(), "work")
 	record := filepath.Join(t.TempDir(), "010.ipynb")
-	code, _, errs := runOCS(t, "run", filepath.Join(dir, "010-params-and-node.ipynb"), "-o", record, "--provider", "local", "-q", "--workdir", work)
+	addr := testAddr(20)
+	code, _, errs := runOCS(t, "run", filepath.Join(dir, "010-params-and-node.ipynb"), "-o", record, "--provider", "local", "-q", "--workdir", work,
+		"-p", "vc_node_address="+addr)
 	text := pyRecordText(t, record)
 	if code != 0 {
 		t.Fatalf("010: exit %d\n%s\n%s", code, errs, text)
 	}
-	for _, want := range []string{"127.43.77.20 | SUCCESS", `"ping": "pong"`, "from 127.43.77.20", `image "harbor.example/vcp/base:test" not used`} {
+	for _, want := range []string{addr + " | SUCCESS", `"ping": "pong"`, "from " + addr, `image "harbor.example/vcp/base:test" not used`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("010's record lacks %q", want)
 		}
@@ -256,7 +267,8 @@ func TestGoAndPythonCellsSameState(t *testing.T) {
 	var seen []string
 	for _, nb := range []string{"same-go.ipynb", "same-py.ipynb"} {
 		record := filepath.Join(t.TempDir(), nb)
-		code, _, errs := runOCS(t, "run", filepath.Join("testdata/pytemplates", nb), "-o", record, "--provider", "aws=local", "-q", "--workdir", t.TempDir())
+		code, _, errs := runOCS(t, "run", filepath.Join("testdata/pytemplates", nb), "-o", record, "--provider", "aws=local", "-q", "--workdir", t.TempDir(),
+			"-p", "first="+testAddr(30), "-p", "second="+testAddr(31))
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s\n%s", nb, code, errs, pyRecordText(t, record))
 		}

@@ -195,6 +195,11 @@ GO = {
     "language_info": {"name": "go"},
 }
 book = new_notebook(metadata=GO)
+params = new_code_cell("""first := "127.43.77.30"  // address of the first node
+second := "127.43.77.31" // address of the added node""")
+params["id"] = "goparams"
+params["metadata"]["tags"] = ["parameters"]
+book.cells.append(params)
 book.cells.append(new_code_cell("""import (
 	"os"
 	"ocs/vcp"
@@ -202,22 +207,23 @@ book.cells.append(new_code_cell("""import (
 sdk := vcp.MustSDK(vcp.New(""))
 ug := vcp.MustUGroup(sdk.CreateUGroup("same"))
 spec := vcp.MustSpec(sdk.GetSpec("aws", "small"))
-spec.IPAddresses = []string{"127.43.77.30"}
+spec.IPAddresses = []string{first}
 vcp.Check(spec.SetSSHPubkey(os.Getenv("HOME") + "/.ssh/id_ed25519.pub"))
 unit := vcp.MustUnit(ug.CreateUnit("web", spec))
-vcp.MustNodes(unit.AddNodes(vcp.Count(1), vcp.IPAddress("127.43.77.31")))"""))
-book.cells[0]["id"] = "go0"
+vcp.MustNodes(unit.AddNodes(vcp.Count(1), vcp.IPAddress(second)))"""))
+book.cells[1]["id"] = "go1"
 nbformat.validate(book)
 nbformat.write(book, "same-go.ipynb")
 
 nb("same-py.ipynb", [
+    ("code", "first = '127.43.77.30'\nsecond = '127.43.77.31'", "parameters"),
     """import os
 from vcpsdk.vcpsdk import VcpSDK
 vcp = VcpSDK('')
 ug = vcp.create_ugroup('same')
 spec = vcp.get_spec('aws', 'small')
-spec.ip_addresses = ['127.43.77.30']
+spec.ip_addresses = [first]
 spec.set_ssh_pubkey(os.environ['HOME'] + '/.ssh/id_ed25519.pub')
 unit = ug.create_unit('web', spec)
-unit.add_nodes(num_add_nodes=1, ip_addresses=['127.43.77.31'])""",
+unit.add_nodes(num_add_nodes=1, ip_addresses=[second])""",
 ])
