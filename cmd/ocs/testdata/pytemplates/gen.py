@@ -169,7 +169,6 @@ for addr in ugroup.find_ip_addresses():
 setup_ansible_cfg(known_hosts)
 !cat inventory.yml ansible.cfg""",
     "!ansible {ugroup_name} -m ping",
-    "!ansible {ugroup_name}_server -a 'echo from {{{{ inventory_hostname }}}}'",
     """out = !ansible {ugroup_name} -b -a whoami
 print(out)
 assert out[0].find('CHANGED') >= 0 and out[1] == 'root', out""",
