@@ -282,9 +282,9 @@ func TestGoAndPythonCellsSameState(t *testing.T) {
 	}
 }
 
-// resumePython makes a node, leaves a mark through a shell line, and fails
+// resumeVCPPython makes a node, leaves a mark through a shell line, and fails
 // afterwards while the file $PYRESUME_FLAG is missing.
-const resumePython = `{
+const resumeVCPPython = `{
  "cells": [
   {"cell_type": "code", "execution_count": null, "id": "params", "metadata": {}, "outputs": [], "source": ["import os\n", "flag = os.environ['PYRESUME_FLAG']\n", "marks = os.environ['PYRESUME_MARKS']"]},
   {"cell_type": "code", "execution_count": null, "id": "nodes", "metadata": {}, "outputs": [], "source": [
@@ -314,7 +314,7 @@ func TestPythonResumeMakesNoNodeTwice(t *testing.T) {
 	dir := t.TempDir()
 	src, record := filepath.Join(dir, "build.ipynb"), filepath.Join(dir, "rec.ipynb")
 	flag, marks := filepath.Join(dir, "flag"), filepath.Join(dir, "marks")
-	if err := os.WriteFile(src, []byte(resumePython), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(resumeVCPPython), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PYRESUME_FLAG", flag)
