@@ -217,35 +217,24 @@ type paramInfo struct {
 }
 
 func printParamsJSON(cmd *cobra.Command, nbs []*notebook.Notebook) error {
-	rep := paramsReport{Schema: 1, Parameters: []paramInfo{}, Secrets: []string{}}
-	seen, seenSecret := map[string]int{}, map[string]bool{}
-	for _, nb := range nbs {
-		decl, err := runner.DeclaredParams(nb)
-		if err != nil {
-			return inputError{err}
-		}
-		for _, p := range decl {
-			if i, ok := seen[p.Name]; ok {
-				rep.Parameters[i].Required = rep.Parameters[i].Required || p.Required()
-				continue
-			}
-			info := paramInfo{Name: p.Name, Type: p.Type, Default: p.Default, Required: p.Required(), Example: p.Example, Help: p.Help, Secret: runner.IsSecretName(p.Name) || p.Secret}
-			if info.Secret {
-				for _, v := range []*string{&info.Default, &info.Example} {
-					if *v != "" {
-						*v = runner.Mask
-					}
+	all, secrets, err := templateParams(nbs)
+	if err != nil {
+		return err
+	}
+	rep := paramsReport{Schema: 1, Parameters: []paramInfo{}, Secrets: secrets}
+	if rep.Secrets == nil {
+		rep.Secrets = []string{}
+	}
+	for _, p := range all {
+		info := paramInfo{Name: p.Name, Type: p.Type, Default: p.Default, Required: p.Required(), Example: p.Example, Help: p.Help, Secret: runner.IsSecretName(p.Name) || p.Secret}
+		if info.Secret {
+			for _, v := range []*string{&info.Default, &info.Example} {
+				if *v != "" {
+					*v = runner.Mask
 				}
 			}
-			seen[p.Name] = len(rep.Parameters)
-			rep.Parameters = append(rep.Parameters, info)
 		}
-		for _, s := range runner.AskedSecrets(nb) {
-			if !seenSecret[s.Name] {
-				seenSecret[s.Name] = true
-				rep.Secrets = append(rep.Secrets, s.Name)
-			}
-		}
+		rep.Parameters = append(rep.Parameters, info)
 	}
 	return writeJSON(cmd.OutOrStdout(), rep)
 }

@@ -110,14 +110,17 @@ func hasPython(nbs []*notebook.Notebook) bool {
 // printPyParams lists what Python notebooks declare: papermill's defaults
 // and OCS's parameters, whether each is required, its examples, then the
 // secrets the notebooks ask for with getpass().
-func printPyParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+// templateParams lists the parameters of every notebook a source runs,
+// each name once (required if any notebook leaves it a placeholder), and
+// the names their cells ask for with getpass().
+func templateParams(nbs []*notebook.Notebook) ([]runner.Declared, []string, error) {
 	var all []runner.Declared
 	var secrets []string
 	seen, seenSecret := map[string]int{}, map[string]bool{}
 	for _, nb := range nbs {
 		decl, err := runner.DeclaredParams(nb)
 		if err != nil {
-			return inputError{err}
+			return nil, nil, inputError{err}
 		}
 		for _, p := range decl {
 			if i, ok := seen[p.Name]; ok {
@@ -135,6 +138,14 @@ func printPyParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
 				secrets = append(secrets, s.Name)
 			}
 		}
+	}
+	return all, secrets, nil
+}
+
+func printPyParams(cmd *cobra.Command, nbs []*notebook.Notebook) error {
+	all, secrets, err := templateParams(nbs)
+	if err != nil {
+		return err
 	}
 	out := cmd.OutOrStdout()
 	if len(all) == 0 && len(secrets) == 0 {
