@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ocs/kernel/display"
+	"ocs/kernel/kerneltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -16,19 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	kerneltest.Golden(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 // alignedColumns fails the test unless every line of a table (header

@@ -2,12 +2,12 @@ package vcp
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"ocs/kernel/display"
+	"ocs/kernel/kerneltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -15,19 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // golden compares got with testdata/NAME, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	kerneltest.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // TestTableTextJapanese: the text form of a DF* table with Japanese headings
