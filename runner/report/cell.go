@@ -10,11 +10,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	terminal "github.com/buildkite/terminal-to-html/v3"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -59,45 +58,43 @@ type truncation struct {
 
 // renderer holds what rendering a cell needs: made once per report.
 type renderer struct {
-	opts      Options
-	md        goldmark.Markdown
-	lexer     chroma.Lexer
-	formatter *chromahtml.Formatter
-	style     *chroma.Style
-	policy    *bluemonday.Policy
+	opts   Options
+	md     goldmark.Markdown
+	hl     *highlighter
+	lexer  chroma.Lexer
+	policy *bluemonday.Policy
 }
 
 func newRenderer(nb *notebook.Notebook, opts Options) *renderer {
+	hl := highlight()
 	return &renderer{
-		opts:      opts,
-		md:        goldmark.New(goldmark.WithExtensions(extension.GFM, extension.NewCJK(extension.WithEscapedSpace())), goldmark.WithRendererOptions(goldhtml.WithUnsafe())),
-		lexer:     lexerFor(language(nb)),
-		formatter: codeFormatter,
-		style:     codeStyle,
-		policy:    outputPolicy,
+		opts:   opts,
+		md:     goldmark.New(goldmark.WithExtensions(extension.GFM, extension.NewCJK(extension.WithEscapedSpace())), goldmark.WithRendererOptions(goldhtml.WithUnsafe())),
+		hl:     hl,
+		lexer:  hl.lexer(language(nb)),
+		policy: outputPolicy(),
 	}
 }
 
+// What follows is built on first use, not when the package initialises:
+// every start of the ocs binary (a run, its Go worker, each `ocs vcp` line
+// of a cell) would pay for it, and only `ocs report` uses it.
 var (
-	codeStyle     = styles.Get("github")
-	codeFormatter = chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithLineNumbers(true), chromahtml.LineNumbersInTable(true), chromahtml.TabWidth(4))
 	// styleSheet is the page's CSS: its own rules and the highlighter's.
-	styleSheet = func() string {
+	styleSheet = sync.OnceValue(func() string {
 		var b strings.Builder
 		b.WriteString(baseCSS)
 		b.WriteString(termCSS())
-		if err := codeFormatter.WriteCSS(&b, codeStyle); err != nil {
+		hl := highlight()
+		if err := hl.formatter.(*chromahtml.Formatter).WriteCSS(&b, hl.style); err != nil {
 			panic(err) // writing to a strings.Builder does not fail
 		}
-		// After the highlighter's rules, which they correct: Go cells hold
-		// ! lines and magics, which its lexer marks as errors.
-		b.WriteString(".chroma .err { color: inherit; background: none; }\n.chroma { background: #fff; }\n")
 		return b.String()
-	}()
-	outputPolicy = newPolicy()
+	})
+	outputPolicy = sync.OnceValue(newPolicy)
 	// termPolicy keeps what terminal-to-html writes for colours and
 	// links, and drops its images.
-	termPolicy = func() *bluemonday.Policy {
+	termPolicy = sync.OnceValue(func() *bluemonday.Policy {
 		p := bluemonday.NewPolicy()
 		p.AllowAttrs("class").Matching(regexp.MustCompile(`^term-[a-z0-9 -]+$`)).OnElements("span")
 		p.AllowAttrs("href").OnElements("a")
@@ -105,13 +102,17 @@ var (
 		p.RequireNoFollowOnLinks(true)
 		p.RequireNoReferrerOnLinks(true)
 		return p
-	}()
-	// dataImage is the only image source let through: an inline image.
-	dataImage = regexp.MustCompile(`^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$`)
+	})
 	// truncNote is the note the runner writes where the output cap cut a
 	// cell's output (runner/capture.go).
-	truncNote = regexp.MustCompile(`^\s*\[ocs: (\d+) bytes of output omitted here; (?:the whole output is in (.+)|writing them to (.+?) failed: (.*))\]\s*$`)
+	truncNote = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*\[ocs: (\d+) bytes of output omitted here; (?:the whole output is in (.+)|writing them to (.+?) failed: (.*))\]\s*$`)
+	})
 )
+
+func newCodeFormatter() chroma.Formatter {
+	return chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithLineNumbers(true), chromahtml.LineNumbersInTable(true), chromahtml.TabWidth(4))
+}
 
 // newPolicy is what HTML from a cell may keep: text, tables, lists, links
 // and inline images. No script, style sheet, event handler, form, frame or
@@ -131,6 +132,8 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowRelativeURLs(true)
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
+	// The only image source let through: an inline image.
+	dataImage := regexp.MustCompile(`^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$`)
 	p.AllowAttrs("src").Matching(dataImage).OnElements("img")
 	p.AllowDataURIImages()
 	p.AllowAttrs("alt").OnElements("img")
@@ -151,14 +154,6 @@ func language(nb *notebook.Notebook) string {
 		return str(li["name"])
 	}
 	return ""
-}
-
-func lexerFor(lang string) chroma.Lexer {
-	l := lexers.Get(lang)
-	if l == nil {
-		l = lexers.Fallback
-	}
-	return chroma.Coalesce(l)
 }
 
 func (r *renderer) cell(ci *cellInfo) cellView {
@@ -212,20 +207,16 @@ func (r *renderer) code(src string) template.HTML {
 		switch {
 		case len(magic) == 0:
 		case magic[0] == "bash" || magic[0] == "sh" || magic[0] == "ssh":
-			lexer = lexerFor("bash")
+			lexer = r.hl.lexer("bash")
 		case magic[0] == "writefile" && len(magic) > 1:
-			if l := lexers.Match(path.Base(magic[len(magic)-1])); l != nil {
-				lexer = chroma.Coalesce(l)
-			} else {
-				lexer = lexerFor("text")
-			}
+			lexer = r.hl.fileLexer(magic[len(magic)-1])
 		}
 	}
 	it, err := lexer.Tokenise(nil, src)
 	if err == nil {
 		var b strings.Builder
 		b.Grow(len(src) * 3)
-		if err = r.formatter.Format(&b, r.style, it); err == nil {
+		if err = r.hl.formatter.Format(&b, r.hl.style, it); err == nil {
 			return template.HTML(b.String())
 		}
 	}
@@ -270,7 +261,7 @@ func (r *renderer) output(o *notebook.Output) outputView {
 	switch o.Type {
 	case notebook.StreamOutput:
 		s := o.Text.String()
-		if m := truncNote.FindStringSubmatch(s); m != nil {
+		if m := truncNote().FindStringSubmatch(s); m != nil {
 			return outputView{Class: "truncated", Truncated: r.truncation(m)}
 		}
 		return outputView{Class: "stream " + statusClass(o.Name), HTML: "<pre>" + ansiHTML(s) + "</pre>"}
@@ -362,7 +353,7 @@ func ansiHTML(s string) template.HTML {
 	out := terminal.Render([]byte(s))
 	if strings.Contains(out, "<img") || strings.Contains(out, "<a ") {
 		// Its escape sequences for images and links can name remote URLs.
-		out = termPolicy.Sanitize(out)
+		out = termPolicy().Sanitize(out)
 	}
 	return template.HTML(out)
 }

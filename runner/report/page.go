@@ -5,12 +5,21 @@ import (
 	_ "embed"
 	"html"
 	"html/template"
+	"sync"
 )
 
 //go:embed style.css
 var baseCSS string
 
-var pageHead = template.Must(template.New("head").Parse(`<!DOCTYPE html>
+// lazyTemplate is a template parsed on first use rather than when the
+// package initialises (see the note in cell.go).
+func lazyTemplate(name, text string) func() *template.Template {
+	return sync.OnceValue(func() *template.Template {
+		return template.Must(template.New(name).Parse(text))
+	})
+}
+
+var pageHead = lazyTemplate("head", `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -77,26 +86,26 @@ var pageHead = template.Must(template.New("head").Parse(`<!DOCTYPE html>
 {{- end}}
 <section id="cells">
 <h2>Cells</h2>
-`))
+`)
 
 // cellHead opens a cell; its body and outputs, HTML already made safe
 // and often large, are written as they are (writeCell), not through the
 // template engine, which would copy each of them twice.
-var cellHead = template.Must(template.New("cell").Parse(`<article id="{{.Anchor}}" class="cell {{.Type}}{{if .Status}} st-{{.Status}}{{end}}" data-index="{{.Index}}"{{if .Status}} data-status="{{.Status}}"{{end}}>
+var cellHead = lazyTemplate("cell", `<article id="{{.Anchor}}" class="cell {{.Type}}{{if .Status}} st-{{.Status}}{{end}}" data-index="{{.Index}}"{{if .Status}} data-status="{{.Status}}"{{end}}>
 <div class="cell-head"><a class="num" href="#{{.Anchor}}">[{{.Index}}]</a>
 {{- if .Status}} <span class="badge st-{{.Status}}">{{.StatusText}}</span>{{end}}
 {{- if .Duration}} <span class="took">{{.Duration}}</span>{{end}}
 {{- range .Tags}} <span class="tag">{{.}}</span>{{end}}
 {{- if .ID}} <span class="cid">{{.ID}}</span>{{end}}</div>
-`))
+`)
 
-var truncatedNote = template.Must(template.New("truncated").Parse(`<div class="out truncated"><p>Output truncated by the output cap: {{.Omitted}} bytes are not in the record.
+var truncatedNote = lazyTemplate("truncated", `<div class="out truncated"><p>Output truncated by the output cap: {{.Omitted}} bytes are not in the record.
 {{- if .Href}} The whole output is in the side log <a href="{{.Href}}"><code>{{.Log}}</code></a>.
 {{- else}} Writing them to the side log <code>{{.Log}}</code> failed: {{.Problem}}{{end}}</p></div>
-`))
+`)
 
 func writeCell(w *bufio.Writer, v cellView) error {
-	if err := cellHead.Execute(w, v); err != nil {
+	if err := cellHead().Execute(w, v); err != nil {
 		return err
 	}
 	w.WriteString(`<div class="src">`)
@@ -109,7 +118,7 @@ func writeCell(w *bufio.Writer, v cellView) error {
 		w.WriteString(`<div class="outputs">` + "\n")
 		for _, o := range v.Outputs {
 			if o.Truncated != nil {
-				if err := truncatedNote.Execute(w, o.Truncated); err != nil {
+				if err := truncatedNote().Execute(w, o.Truncated); err != nil {
 					return err
 				}
 				continue
@@ -124,9 +133,9 @@ func writeCell(w *bufio.Writer, v cellView) error {
 	return err
 }
 
-var pageFoot = template.Must(template.New("foot").Parse(`</section>
+var pageFoot = lazyTemplate("foot", `</section>
 </main>
 <footer>Report of {{if .Record}}<code>{{.Record}}</code>{{else}}a build record{{end}}, written by ocs {{.Version}}.</footer>
 </body>
 </html>
-`))
+`)

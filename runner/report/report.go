@@ -47,7 +47,7 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-
 func Render(w io.Writer, nb *notebook.Notebook, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	p := newPage(nb, opts)
-	if err := pageHead.Execute(bw, p); err != nil {
+	if err := pageHead().Execute(bw, p); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
 	r := newRenderer(nb, opts)
@@ -82,7 +82,7 @@ func Render(w io.Writer, nb *notebook.Notebook, opts Options) error {
 	if werr != nil {
 		return werr
 	}
-	if err := pageFoot.Execute(bw, p); err != nil {
+	if err := pageFoot().Execute(bw, p); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -156,7 +156,7 @@ func newPage(nb *notebook.Notebook, opts Options) *page {
 	if opts.Abandoned && info.Status == string(runner.Running) {
 		info.Status = string(runner.Abandoned)
 	}
-	p := &page{CSP: CSP, CSS: template.CSS(styleSheet), Status: statusClass(info.Status), Record: opts.Record, Version: opts.Version, Kind: info.Kind, sideLogTo: opts.SideLogDir}
+	p := &page{CSP: CSP, CSS: template.CSS(styleSheet()), Status: statusClass(info.Status), Record: opts.Record, Version: opts.Version, Kind: info.Kind, sideLogTo: opts.SideLogDir}
 	if p.Status == "" {
 		p.Status = "unknown"
 	}
