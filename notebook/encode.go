@@ -18,20 +18,38 @@ import (
 // notebook Jupyter wrote comes back byte for byte, and a changed one diffs
 // cleanly against what Jupyter would have saved.
 type encoder struct {
-	w   *bufio.Writer
+	w   byteWriter
 	err error
 	num []byte
+}
+
+// byteWriter is what the encoder writes to: a bufio.Writer over a file, or
+// a bytes.Buffer for a cell's cached encoding.
+type byteWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
 }
 
 func newEncoder(w io.Writer) *encoder {
 	return &encoder{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
+// newBufferEncoder writes into buf, without a buffer of its own: a cell's
+// encoding goes to memory anyway, and a 64 KiB buffer per encoded cell
+// was most of what a save allocated.
+func newBufferEncoder(buf *bytes.Buffer) *encoder {
+	return &encoder{w: buf}
+}
+
 func (e *encoder) flush() error {
 	if e.err != nil {
 		return e.err
 	}
-	return e.w.Flush()
+	if f, ok := e.w.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
 }
 
 func (e *encoder) raw(s string) {
@@ -110,10 +128,10 @@ func (e *encoder) value(v any, depth int) {
 		e.number(v)
 	case int:
 		e.num = strconv.AppendInt(e.num[:0], int64(v), 10)
-		e.raw(string(e.num))
+		e.bytes(e.num)
 	case int64:
 		e.num = strconv.AppendInt(e.num[:0], v, 10)
-		e.raw(string(e.num))
+		e.bytes(e.num)
 	case float64:
 		e.raw(pyFloat(v))
 	case *int:
@@ -166,8 +184,10 @@ func (e *encoder) cachedCell(c cachedCell, depth int) {
 		return
 	}
 	var buf bytes.Buffer
-	sub := newEncoder(&buf)
+	sub := newBufferEncoder(&buf)
+	sub.num = e.num
 	sub.value(c.cell.members(), depth)
+	e.num = sub.num
 	if err := sub.flush(); err != nil {
 		e.err = err
 		return

@@ -1,7 +1,8 @@
 // Package runner executes a notebook against a kernel.Kernel and keeps the
 // build record: every output, per-cell status and timing, run metadata,
 // parameters and secrets (masked), output caps, and atomic saves before the
-// first cell, after every cell and while long cells stream. It never imports
+// first cell, before every effect, as cells end and while long cells
+// stream (docs/record.md, "Saving"). It never imports
 // a concrete kernel or provider.
 package runner
 
@@ -117,7 +118,11 @@ type Options struct {
 	SideLogCap int64
 	// SaveInterval is the longest a streaming cell goes unsaved; 0 means 2s.
 	SaveInterval time.Duration
-	Observer     Observer
+	// SaveDelay is the longest the end of a quick cell that made no effect
+	// goes unsaved (its save is shared with the cells that end after it);
+	// 0 means DefaultSaveDelay.
+	SaveDelay time.Duration
+	Observer  Observer
 	// Version of ocs, for the record.
 	Version string
 	// Cells, when set, are the cells (notebook indices) a partial run must
@@ -150,6 +155,14 @@ type Run struct {
 	mu       sync.Mutex // guards nb and saving
 	lastSave time.Time
 	aborted  bool
+	// dirty says the record in memory holds cell ends not yet saved; the
+	// delayed save (delayedSave, armed while delayArmed) writes them within
+	// SaveDelay. cur is the host of the running cell, whose outputs so far
+	// the delayed save takes along.
+	dirty       bool
+	delayedSave *time.Timer
+	delayArmed  bool
+	cur         *cellHost
 
 	// Disk room kept for the final save, and the first save that failed:
 	// it stops the run (stop), and the final save, into the freed room,
@@ -229,6 +242,9 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 	}
 	if opts.SaveInterval == 0 {
 		opts.SaveInterval = 2 * time.Second
+	}
+	if opts.SaveDelay == 0 {
+		opts.SaveDelay = DefaultSaveDelay
 	}
 	mask := &masker{}
 	if opts.Masker != nil {
@@ -369,6 +385,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stopDelayedSave()
 	saveErr := r.saveErr
 	if saveErr != nil {
 		// The disk is full, most likely: free the room kept for this
@@ -685,8 +702,11 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		"iopub.execute_input": jupyterTime(start),
 	}
 	c.Metadata[notebook.OCSKey] = map[string]any{"status": string(Running), "start_time": start.Format(time.RFC3339Nano)}
-	// A quick cell is saved once, when it ends; a long one shows as
-	// running on disk within the save interval.
+	r.cur = host
+	// A quick cell is saved once, when it ends (or with the cells that end
+	// after it, see endSaveLocked); a long one shows as running on disk
+	// within the save interval, and within SaveDelay when the record holds
+	// unsaved cell ends.
 	host.saveSoon()
 	r.mu.Unlock()
 	if r.opts.Observer != nil {
@@ -699,6 +719,12 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		source = real
 	}
 	err := r.kernel.Execute(cellCtx, kernel.Cell{ID: c.ID, Index: info.Index, Source: source, Count: count, Mask: r.mask.values()}, host)
+	// From here on the cell's capture is finished without r.mu: no timer
+	// may save from it.
+	r.mu.Lock()
+	r.cur = nil
+	host.done = true
+	r.mu.Unlock()
 	host.flush()
 
 	status := Completed
@@ -760,8 +786,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		meta["side_log_error"] = capErr.Error()
 	}
 	c.Metadata[notebook.OCSKey] = meta
-	// A failed save stops the run; Execute says why in the final save.
-	_ = r.saveLocked()
+	r.endSaveLocked(status == Completed && err == nil && len(host.effects) == 0 && capErr == nil && end.Sub(start) < r.opts.SaveDelay)
 	r.mu.Unlock()
 	if r.opts.Observer != nil {
 		r.opts.Observer.CellFinished(info, status, end.Sub(start), err)
@@ -867,9 +892,66 @@ func (r *Run) setRunMetadata(status Status, res Result) {
 	r.nb.Metadata[notebook.OCSKey] = meta
 }
 
+// DefaultSaveDelay is the longest the end of a quick, effect-free cell
+// waits to be saved (Options.SaveDelay).
+const DefaultSaveDelay = 100 * time.Millisecond
+
+// endSaveLocked saves the record at the end of a cell. The end of a quick
+// cell that made no effect and completed only marks the record dirty: the
+// delayed save writes it, with the ends of the cells after it, within
+// SaveDelay. Losing such a cell to a kill -9 loses nothing outside the
+// kernel (it journaled no effect; a resume runs it again), and a save per
+// trivial cell would cost more than the cell. Every other end (a failure,
+// an effect, a long cell) is saved at once. Called with r.mu held.
+func (r *Run) endSaveLocked(quick bool) {
+	if !quick {
+		// A failed save stops the run; Execute says why in the final save.
+		_ = r.saveLocked()
+		return
+	}
+	r.dirty = true
+	if r.delayArmed {
+		return
+	}
+	r.delayArmed = true
+	if r.delayedSave == nil {
+		r.delayedSave = time.AfterFunc(r.opts.SaveDelay, r.saveDirty)
+	} else {
+		r.delayedSave.Reset(r.opts.SaveDelay)
+	}
+}
+
+// saveDirty is the delayed save: it writes a dirty record, with the
+// running cell's outputs so far. It holds r.mu, so it never runs while
+// another save does; one that came first leaves it nothing to do.
+func (r *Run) saveDirty() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delayArmed = false
+	if !r.dirty {
+		return
+	}
+	if r.cur != nil {
+		r.cur.saveNow()
+		return
+	}
+	if err := r.saveLocked(); err != nil {
+		r.log.Error().Err(err).Msg("delayed save failed")
+	}
+}
+
+// stopDelayedSave disarms the delayed save: the run's final save writes
+// everything. Called with r.mu held.
+func (r *Run) stopDelayedSave() {
+	if r.delayedSave != nil {
+		r.delayedSave.Stop()
+		r.delayArmed = false
+	}
+}
+
 // saveLocked checkpoints the record: atomically, so a kill at any moment
 // leaves a whole file, but without an fsync, which would cost more than the
-// save itself after every cell.
+// save itself at every cell end.
 func (r *Run) saveLocked() error {
 	return r.save(func(path string) error { return r.nb.Checkpoint(path, r.cache) })
 }
@@ -891,6 +973,7 @@ func (r *Run) save(write func(string) error) error {
 	if err := write(r.opts.Record); err != nil {
 		return r.saveFailed(fmt.Errorf("save record: %w", err))
 	}
+	r.dirty = false
 	r.lastSave = time.Now()
 	if r.saveErr == nil && r.reserve.path != "" {
 		// Room for the final save: the record as it is now, and one
@@ -932,6 +1015,7 @@ func (r *Run) Abort() error {
 		}
 	}
 	r.setRunMetadata(Interrupted, Result{FailedCell: -1})
+	r.stopDelayedSave()
 	err := r.saveDurableLocked()
 	r.aborted = true
 	r.reserve.release()

@@ -82,6 +82,12 @@ func (k *scriptKernel) Execute(ctx context.Context, cell kernel.Cell, host kerne
 			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stdout", Text: arg + "\n"})
 			<-ctx.Done()
 			return fmt.Errorf("execute: %w", ctx.Err())
+		case "sleep": // wait to be cancelled, silent
+			<-ctx.Done()
+			return fmt.Errorf("execute: %w", ctx.Err())
+		case "pause": // a silent cell that takes arg (a duration)
+			d, _ := time.ParseDuration(arg)
+			time.Sleep(d)
 		case "die":
 			return fmt.Errorf("worker exited: %w", kernel.ErrDead)
 		}

@@ -61,7 +61,7 @@ func newRunCmd() *cobra.Command {
 		Use:   "run SOURCE [flags]",
 		Short: "Run a template and write its build record",
 		Long: `Run a template's cells in order and write every output into a build record:
-a copy of the notebook, saved after every cell and every few seconds while a
+a copy of the notebook, saved as the cells end and every few seconds while a
 cell streams output. SOURCE is a notebook file, or a template of the catalog
 (NAME, SOURCE:NAME, NAME/NOTEBOOK; see ocs catalog list). A folder template
 runs its notebooks in order, each in a fresh kernel with its own record,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,4 +198,45 @@ func processesRunning(cmdline string) []string {
 		}
 	}
 	return pids
+}
+
+// A kill -9 during a long silent cell that follows quick cells: the record
+// lists the quick cells completed, though none of them was saved on its
+// own (docs/record.md, "Saving": within the 100 ms save delay).
+func TestKill9AfterQuickCellsKeepsThem(t *testing.T) {
+	const quick = 40
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "long-cell-started")
+	cells := make([]string, 0, quick+1)
+	for i := range quick {
+		cells = append(cells, fmt.Sprintf("q%d := %d", i, i))
+	}
+	cells = append(cells, fmt.Sprintf("import (\n\t\"os\"\n\t\"time\"\n)\n\n_ = os.WriteFile(%q, nil, 0o644)\ntime.Sleep(time.Minute)", marker))
+	src := filepath.Join(dir, "quick.ipynb")
+	writeGoNotebook(t, src, cells...)
+	record := filepath.Join(dir, "rec.ipynb")
+	p := startOCS(t, faultEnv(t, t.TempDir()), 60*time.Second, "run", src, "-o", record, "-q")
+	var started time.Time
+	for i := 0; i < 2000 && started.IsZero(); i++ {
+		if _, err := os.Stat(marker); err == nil {
+			started = time.Now()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if started.IsZero() {
+		t.Fatalf("the long cell never started; stderr:\n%s", tail(p.stderr.String(), 2000))
+	}
+	// Well past the 100 ms delay (the machine may be loaded), well short
+	// of the two seconds after which the running cell's own timer saves.
+	time.Sleep(time.Until(started.Add(time.Second)))
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	got := cellStatuses(t, record)
+	want := strings.TrimSuffix(strings.Repeat("completed,", quick), ",") + ",running"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("after kill -9 1 s into the long cell, statuses %v; want %d completed, then running", got, quick)
+	}
 }
