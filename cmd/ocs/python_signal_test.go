@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ const slowPythonNotebook = `{
  "cells": [
   {"cell_type": "code", "execution_count": null, "id": "first", "metadata": {}, "outputs": [], "source": ["!echo first done | tee -a marks.txt\n", "x = 41"]},
   {"cell_type": "code", "execution_count": null, "id": "slow", "metadata": {}, "outputs": [],
-   "source": ["import os\n", "if not os.path.exists('quick'):\n", "    !echo started; exec sleep 60.0429"]},
+   "source": ["import os\n", "if not os.path.exists('quick'):\n", "    !echo started | tee -a started.txt; exec sleep 60.0429"]},
   {"cell_type": "code", "execution_count": null, "id": "last", "metadata": {}, "outputs": [], "source": ["print('answer', x + 1)"]}
  ],
  "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
@@ -31,6 +32,15 @@ const slowPythonNotebook = `{
 // runs for a minute, and waits until the record shows it running with its
 // first output saved. It returns the run and the kernel's pid.
 func startSlowPythonRun(t *testing.T) (*exec.Cmd, string, int) {
+	t.Helper()
+	return startSlowPython(t, false)
+}
+
+// startSlowPython starts the slow notebook's run; with atMarker it returns
+// as soon as the slow cell's command has written its marker (started.txt),
+// the record as it happens to be, else once the record shows the cell's
+// output.
+func startSlowPython(t *testing.T, atMarker bool) (*exec.Cmd, string, int) {
 	t.Helper()
 	kerneltest.NeedKernel(t)
 	dir := t.TempDir()
@@ -48,6 +58,17 @@ func startSlowPythonRun(t *testing.T) (*exec.Cmd, string, int) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
+		if atMarker {
+			if _, err := os.Stat(filepath.Join(dir, "started.txt")); err == nil {
+				kernels := kernelsOf(cmd.Process.Pid)
+				if len(kernels) != 1 {
+					t.Fatalf("kernels of ocs %d: %v", cmd.Process.Pid, kernels)
+				}
+				return cmd, record, kernels[0]
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
 		if nb, err := notebook.ReadFile(record); err == nil {
 			c := nb.Cells[1]
 			meta, _ := c.Metadata[notebook.OCSKey].(map[string]any)
@@ -100,13 +121,16 @@ func requireKernelGone(t *testing.T, pid int) {
 	t.Fatalf("kernel %d outlived ocs", pid)
 }
 
-func resumePython(t *testing.T, record string) {
+func resumePython(t *testing.T, record string, how ...string) {
 	t.Helper()
 	dir := filepath.Dir(record)
 	if err := os.WriteFile(filepath.Join(dir, "quick"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "run", record, "--resume")
+	if len(how) == 0 {
+		how = []string{"--resume"}
+	}
+	cmd := exec.Command(os.Args[0], append([]string{"run", record}, how...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), execAsOCS+"=ocs", "OCS_CACHE_DIR="+filepath.Join(dir, "cache"))
 	out, err := cmd.CombinedOutput()
@@ -145,8 +169,12 @@ func TestPythonSIGINT(t *testing.T) {
 	resumePython(t, record)
 }
 
+// TestPythonKill9 kills ocs the moment a `!` command has started (its
+// first act writes a marker): the record on disk already says the command
+// started, so --resume refuses to run it again by itself, as for Go cells,
+// and --from reruns it deliberately.
 func TestPythonKill9(t *testing.T) {
-	cmd, record, kernel := startSlowPythonRun(t)
+	cmd, record, kernel := startSlowPython(t, true)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +185,22 @@ func TestPythonKill9(t *testing.T) {
 	requireKernelGone(t, kernel)
 	// The command was `exec sleep`: the shell itself, which dies with ocs.
 	requireGone(t, "sleep 60.0429")
-	resumePython(t, record)
+	dir := filepath.Dir(record)
+	resume := exec.Command(os.Args[0], "run", record, "--resume")
+	resume.Dir = dir
+	resume.Env = append(os.Environ(), execAsOCS+"=ocs", "OCS_CACHE_DIR="+filepath.Join(dir, "cache"))
+	out, err := resume.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), `was killed during the command "echo started | tee -a started.txt; exec sleep 60.0429"`) || !strings.Contains(string(out), "--from 1") {
+		t.Fatalf("resume after kill -9 during a command: %v, want exit 2 naming the command and --from 1:\n%s", err, out)
+	}
+	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,running,pending" {
+		t.Fatalf("the refused resume changed the record: %s", got)
+	}
+	resumePython(t, record, "--from", "1")
+	if started, err := os.ReadFile(filepath.Join(dir, "started.txt")); err != nil || string(started) != "started\n" {
+		t.Fatalf("started.txt = %q, %v: the killed command ran again", started, err)
+	}
 }
 
 func TestPythonKernelKilled(t *testing.T) {

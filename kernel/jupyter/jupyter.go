@@ -504,6 +504,12 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 		sh.Effect(e)
 		return nil
 	})
+	// A host that journals starts (the runner) has each live effect saved
+	// as unfinished before it runs: a kill -9 during a `!` line leaves a
+	// record that knows the command started.
+	if _, ok := host.(kernel.EffectStarter); ok {
+		j.OnStart(sh.EffectStarted)
+	}
 	cellCtx := context.WithValue(ctx, cellConfigKey{}, &cellConfig{env: k.shellEnv, masks: m})
 	uninstall := effects.Install(cellCtx, j)
 	end := k.bridge.Begin(cellCtx)

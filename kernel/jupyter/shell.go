@@ -168,6 +168,14 @@ func (s *syncHost) Effect(e kernel.Effect) {
 	s.h.Effect(e)
 }
 
+// EffectStarted passes an effect's start to the host; the host is a
+// kernel.EffectStarter (Execute sets the journal's OnStart only then).
+func (s *syncHost) EffectStarted(e kernel.Effect) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.h.(kernel.EffectStarter).EffectStarted(e)
+}
+
 func (s *syncHost) Secret(name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

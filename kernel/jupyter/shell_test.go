@@ -20,7 +20,7 @@ func TestShellSemantics(t *testing.T) {
 	k := startKernel(t, Options{Env: append(os.Environ(), "OCS_TEST_VAR=from-env")})
 	dir := t.TempDir()
 	n := 0
-	exec := func(src string, cell kernel.Cell, rec *kerneltest.Recorder) error {
+	exec := func(src string, cell kernel.Cell, rec kernel.Host) error {
 		n++
 		cell.Source, cell.Index, cell.Count, cell.ID = src, n, n, "c"
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -117,6 +117,29 @@ func TestShellSemantics(t *testing.T) {
 			t.Errorf("unused entry: %v", err)
 		}
 	})
+	t.Run("start journaled before the command runs", func(t *testing.T) {
+		marker := filepath.Join(dir, "started")
+		host := &startHost{marker: marker}
+		if err := exec("!touch "+marker+"\nprint('after')", kernel.Cell{}, host); err != nil {
+			t.Fatal(err)
+		}
+		if len(host.starts) != 1 || host.starts[0] != "shell touch "+marker+" (marker absent)" {
+			t.Errorf("starts %q, want one start of the command, seen before it ran", host.starts)
+		}
+		if e := host.Effects(); len(e) != 1 || e[0].Result["exit"] != 0 {
+			t.Errorf("the end was not journaled after the start: %+v", e)
+		}
+		// A start that cannot be journaled keeps the command from running.
+		os.Remove(marker)
+		host = &startHost{marker: marker, fail: errors.New("disk full")}
+		err := exec("!touch "+marker+"\nprint('not reached')", kernel.Cell{}, host)
+		if err == nil || !strings.Contains(err.Error(), "disk full") || strings.Contains(host.Stream("stdout"), "not reached") {
+			t.Errorf("err = %v, stdout %q: want the cell failed by the start's error", err, host.Stream("stdout"))
+		}
+		if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the command ran although its start was not journaled: %v", err)
+		}
+	})
 	t.Run("getpass", func(t *testing.T) {
 		rec := &kerneltest.Recorder{Secrets: map[string]string{"db_pw": "hunter2", "token": "t0k"}}
 		src := "from getpass import getpass\ndb_pw = getpass('Password: ')\ntoken = getpass()\n!echo {db_pw} {token} > /dev/null\nprint(len(db_pw), len(token))"
@@ -153,6 +176,25 @@ func TestShellSemantics(t *testing.T) {
 		}
 		mustRun(t, "print('still usable')")
 	})
+}
+
+// startHost is a Recorder that journals starts too (kernel.EffectStarter),
+// noting whether the command had already made its marker.
+type startHost struct {
+	kerneltest.Recorder
+	marker string
+	fail   error
+	starts []string
+}
+
+func (h *startHost) EffectStarted(e kernel.Effect) error {
+	seen := "marker absent"
+	if _, err := os.Stat(h.marker); err == nil {
+		seen = "marker present"
+	}
+	cmd, _ := e.Args["command"].(string)
+	h.starts = append(h.starts, e.Op+" "+cmd+" ("+seen+")")
+	return h.fail
 }
 
 func pyString(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
