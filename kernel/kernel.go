@@ -27,6 +27,15 @@ type Kernel interface {
 	Close() error
 }
 
+// LanguageInfoer is implemented by a Kernel that knows its language's
+// language_info (a Jupyter kernel's, from its kernel_info_reply): the
+// runner writes it into the record's metadata.language_info, as nbclient
+// does.
+type LanguageInfoer interface {
+	// LanguageInfo returns the language_info object, nil when unknown.
+	LanguageInfo() map[string]any
+}
+
 // Cell is one code cell to execute.
 type Cell struct {
 	// ID is the notebook cell id, used in logs and error messages.

@@ -13,6 +13,11 @@ const ExecutionKey = "execution"
 // values into the cell itself.
 const TemplateSourceKey = "template_source"
 
+// TemplateLanguageInfoKey, in the notebook's metadata.ocs, holds the
+// template's metadata.language_info (null when it had none) when ocs
+// wrote the kernel's own into the record.
+const TemplateLanguageInfoKey = "template_language_info"
+
 // InjectedTag marks the cell into which parameters given on the command line
 // are written.
 const InjectedTag = "injected-parameters"
@@ -20,11 +25,20 @@ const InjectedTag = "injected-parameters"
 // Strip turns a build record back into a clean template: it clears outputs
 // and execution counts, drops ocs's own run metadata (metadata.ocs at both
 // levels and the execution timestamps) and the parameter cell ocs injected,
+// gives the notebook the language_info the template had,
 // gives cells ocs filled with parameters their template source back, and
 // keeps everything else. It reports whether anything changed.
 func (nb *Notebook) Strip() bool {
 	changed := false
-	if _, ok := nb.Metadata[OCSKey]; ok {
+	if meta, ok := nb.Metadata[OCSKey]; ok {
+		m, _ := meta.(map[string]any)
+		if li, ok := m[TemplateLanguageInfoKey]; ok {
+			if li == nil {
+				delete(nb.Metadata, "language_info")
+			} else {
+				nb.Metadata["language_info"] = li
+			}
+		}
 		delete(nb.Metadata, OCSKey)
 		changed = true
 	}

@@ -332,6 +332,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	res := Result{Status: Completed, FailedCell: -1}
 	r.mu.Lock()
+	r.setLanguageInfo(k)
 	r.setRunMetadata(Running, res)
 	err := r.saveLocked()
 	r.mu.Unlock()
@@ -824,6 +825,32 @@ func (r *Run) sideLog(c *notebook.Cell, index int) string {
 // jupyterTime formats t the way nbclient writes execution timestamps.
 func jupyterTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
+
+// setLanguageInfo writes the kernel's language_info into the record, as
+// nbclient does, keeping the template's in metadata.ocs for ocs strip (once:
+// a resumed record's language_info is already the kernel's).
+func (r *Run) setLanguageInfo(k kernel.Kernel) {
+	li, ok := k.(kernel.LanguageInfoer)
+	if !ok {
+		return
+	}
+	info := li.LanguageInfo()
+	if info == nil {
+		return
+	}
+	if r.nb.Metadata == nil {
+		r.nb.Metadata = map[string]any{}
+	}
+	meta, _ := r.nb.Metadata[notebook.OCSKey].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		r.nb.Metadata[notebook.OCSKey] = meta
+	}
+	if _, kept := meta[notebook.TemplateLanguageInfoKey]; !kept {
+		meta[notebook.TemplateLanguageInfoKey] = r.nb.Metadata["language_info"]
+	}
+	r.nb.Metadata["language_info"] = info
 }
 
 func (r *Run) setRunMetadata(status Status, res Result) {

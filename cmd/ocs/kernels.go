@@ -67,11 +67,17 @@ func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir st
 		if err != nil {
 			return nil, err
 		}
-		var sel pyvcp.Selection
-		if opts.Env, sel, err = f.vcp.pythonKernel(ctx, spec.Argv[0], env, dirs[pyvcp.PythonGroup]); err != nil {
+		sel, err := f.vcp.selector(dirs[pyvcp.PythonGroup])
+		if err != nil {
 			return nil, err
 		}
-		opts.FirstCell = func() error { return f.vcp.announce(sel) }
+		opts.Steps = []jupyter.SetupStep{sel}
+		opts.FirstCell = func() error { return f.vcp.announce(sel.Selection()) }
 	}
-	return jupyter.New(ctx, opts)
+	k, err := jupyter.New(ctx, opts)
+	var noNative *pyvcp.NoNativeError
+	if errors.As(err, &noNative) {
+		return nil, usageError{err}
+	}
+	return k, err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
@@ -54,21 +53,16 @@ func (f *vcpFlags) setup() error {
 	return nil
 }
 
-// pythonKernel prepares a Python kernel for the VCP SDK: it decides which
-// SDK serves (interpreter is the kernelspec's argv[0], env the kernel's
-// environment, vcpsdkDir where pybridge installed ocs's modules) and
-// returns the kernel's environment (nil: this process's) with ocs's modules
-// first on PYTHONPATH when ocs serves. Call announce in the first cell's
-// window.
-func (f *vcpFlags) pythonKernel(ctx context.Context, interpreter string, env []string, vcpsdkDir string) ([]string, pyvcp.Selection, error) {
-	if env == nil { // the caller's, as the kernel takes nil
-		env = os.Environ()
-	}
-	sel, err := pyvcp.Select(ctx, f.sdk, interpreter, env, vcpsdkDir)
+// selector prepares a Python kernel for the VCP SDK: the set-up step that
+// asks the kernel's own Python which SDK serves (vcpsdkDir is where
+// pybridge installed ocs's modules) and puts ocs's modules first on its
+// module path when ocs does. Call announce in the first cell's window.
+func (f *vcpFlags) selector(vcpsdkDir string) (*pyvcp.Selector, error) {
+	sel, err := pyvcp.NewSelector(f.sdk, vcpsdkDir)
 	if err != nil {
-		return nil, sel, usageError{err}
+		return nil, usageError{err}
 	}
-	return sel.Env(env), sel, nil
+	return sel, nil
 }
 
 // announce journals which SDK serves, in the first cell of a kernel.

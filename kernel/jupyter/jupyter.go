@@ -67,11 +67,30 @@ type Options struct {
 	// SysPath are folders put first on the kernel's sys.path, after ocs's
 	// own modules (a Python SDK's, say).
 	SysPath []string
+	// Steps are set-up code whose outcome decides something: each runs
+	// after Setup's shell semantics and before Setup, at every start of a
+	// kernel process, and gets what it printed back (see SetupStep).
+	Steps []SetupStep
 	// FirstCell, when set, runs in the window of each kernel process's
 	// first cell, once the cell's journal is installed: what it does
 	// through effects.Do is journaled first in that cell (and answered
 	// from the journal in replay). Its error fails the cell.
 	FirstCell func() error
+}
+
+// A SetupStep is set-up code whose outcome ocs acts on: which VCP SDK
+// serves, say, asked of the kernel's own Python instead of a separate
+// interpreter before the kernel starts.
+type SetupStep interface {
+	// Code returns the Python code to run silently with the rest of the
+	// set-up code, at each start of a kernel process.
+	Code() string
+	// Done receives what Code printed to stdout and the base environment
+	// of the cells' shell commands, and returns their environment (env
+	// itself when the step adds nothing). Its error fails the start as it
+	// is, without ErrDead: the kernel answered, and the answer is not
+	// acceptable.
+	Done(stdout string, env []string) ([]string, error)
 }
 
 // Kernel is a Jupyter kernel process and the client connected to it.
@@ -83,6 +102,8 @@ type Kernel struct {
 	closeOnce sync.Once
 
 	bridge *pybridge.Server
+	// ownSetup is ocs's set-up code, run before the steps and Setup.
+	ownSetup string
 	// shellEnv is the environment of the cells' shell commands: Env,
 	// without what ocs adds for the kernel process itself.
 	shellEnv []string
@@ -139,7 +160,7 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 }
 
 // prepare installs ocs's Python modules, opens the kernel's bridge and
-// puts the shell semantics first in the set-up code.
+// makes the set-up code of the shell semantics.
 func (k *Kernel) prepare() error {
 	register()
 	cache := k.opts.CacheDir
@@ -155,7 +176,7 @@ func (k *Kernel) prepare() error {
 		return err
 	}
 	sysPath := append([]string{dirs["ocs"], dirs[PythonGroup]}, k.opts.SysPath...)
-	k.opts.Setup = append([]string{setupCode(sysPath)}, k.opts.Setup...)
+	k.ownSetup = setupCode(sysPath)
 	runtime := k.opts.RuntimeDir
 	if runtime == "" {
 		runtime = os.TempDir()
@@ -195,7 +216,7 @@ func (k *Kernel) start(ctx context.Context) (*process, error) {
 	if err != nil {
 		return nil, err
 	}
-	argv := spec.command(connFile)
+	argv := append(spec.command(connFile), headlessArgs(spec)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = k.opts.Dir
 	cmd.Env = k.environ()
@@ -242,14 +263,75 @@ func (k *Kernel) start(ctx context.Context) (*process, error) {
 	}
 	go ch.heartbeat(hbInterval, hbTimeout, p.hbLost)
 	k.info, _ = info["language_info"].(map[string]any)
-	for i, code := range k.opts.Setup {
-		if _, err := k.silent(sctx, p, code); err != nil {
-			return fail(fmt.Errorf("set-up code %d: %w", i+1, k.startError(ctx, sctx, p, err)))
+	answered := time.Now()
+	if err := k.setUp(sctx, p); err != nil {
+		var step *stepError
+		if errors.As(err, &step) {
+			p.kill()
+			return nil, step.err
 		}
+		return fail(k.startError(ctx, sctx, p, err))
 	}
-	k.log.Debug().Int("pid", cmd.Process.Pid).Dur("took", time.Since(began)).Msg("jupyter kernel ready")
+	k.log.Debug().Int("pid", cmd.Process.Pid).Dur("took", time.Since(began)).
+		Dur("kernel_info", answered.Sub(began)).Dur("set_up", time.Since(answered)).Msg("jupyter kernel ready")
 	k.fresh = true
 	return p, nil
+}
+
+// setUpDone ends each set-up snippet's output, so that each step gets its
+// own, and a failure is told by the snippet that raised it.
+const setUpDone = "\x1eocs-set-up-done\n"
+
+// setUp runs the set-up code (the shell semantics, the steps, then
+// Options.Setup) in one silent execute request: one round trip, whatever
+// the number of snippets. Each snippet is compiled on its own, so that a
+// syntax error is told by its snippet too.
+func (k *Kernel) setUp(ctx context.Context, p *process) error {
+	codes := []string{k.ownSetup}
+	for _, s := range k.opts.Steps {
+		codes = append(codes, s.Code())
+	}
+	codes = append(codes, k.opts.Setup...)
+	list, err := json.Marshal(codes)
+	if err != nil {
+		return err
+	}
+	out, err := k.silent(ctx, p, "for _ocs_code in "+string(list)+":\n"+
+		"    exec(compile(_ocs_code, '<ocs set-up>', 'exec'))\n"+
+		"    print("+strconv.Quote(setUpDone)+", end='', flush=True)\n"+
+		"del _ocs_code\n")
+	parts := strings.Split(out, setUpDone)
+	if err != nil {
+		return fmt.Errorf("set-up code %d: %w", len(parts), err)
+	}
+	env := k.opts.Env
+	for i, s := range k.opts.Steps {
+		if env, err = s.Done(parts[1+i], env); err != nil {
+			return &stepError{err}
+		}
+	}
+	k.shellEnv = env
+	return nil
+}
+
+// stepError is a SetupStep's refusal of the kernel's answer.
+type stepError struct{ err error }
+
+func (e *stepError) Error() string { return e.err.Error() }
+
+// headlessArgs are what ocs adds to an IPython kernel's command line: no
+// history database. A headless run's cells are in its record; IPython's
+// history of them would be written into the user's profile
+// (~/.ipython/profile_default/history.sqlite, with an fsync at start and
+// at exit) for no one. In and Out, _i and %history of the running session
+// keep working, in memory.
+func headlessArgs(spec *Spec) []string {
+	for i, a := range spec.Argv {
+		if a == "-m" && i+1 < len(spec.Argv) && (spec.Argv[i+1] == "ipykernel_launcher" || spec.Argv[i+1] == "ipykernel") {
+			return []string{"--HistoryManager.hist_file=:memory:"}
+		}
+	}
+	return nil
 }
 
 // startError explains why a start-up wait ended.
@@ -724,13 +806,34 @@ func (k *Kernel) Close() error {
 	select {
 	case <-p.exited:
 	default:
-		if _, err := p.ch.send(p.ch.control, "shutdown_request", map[string]any{"restart": false}, nil); err == nil {
-			select {
-			case <-p.exited:
-			case <-time.After(closeTimeout):
-			}
+		began := time.Now()
+		if h, err := p.ch.send(p.ch.control, "shutdown_request", map[string]any{"restart": false}, nil); err == nil {
+			waitShutdownReply(p, h.MsgID)
 		}
+		k.log.Debug().Dur("took", time.Since(began)).Msg("jupyter kernel shut down")
 	}
 	p.kill()
 	return k.bridge.Close()
+}
+
+// waitShutdownReply waits, at most closeTimeout, for the kernel's answer
+// to a shutdown request, or its exit. What an ipykernel does after the
+// reply (look for its children through /proc, stop its loops, run its
+// atexit hooks, tear the interpreter down) takes a quarter of a second
+// here and concerns no one once the record is saved: the caller then ends
+// its process group at once.
+func waitShutdownReply(p *process, msgID string) {
+	timeout := time.After(closeTimeout)
+	for {
+		select {
+		case m := <-p.ch.controlIn:
+			if m.Parent.MsgID == msgID && m.Header.MsgType == "shutdown_reply" {
+				return
+			}
+		case <-p.exited:
+			return
+		case <-timeout:
+			return
+		}
+	}
 }

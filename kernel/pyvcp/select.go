@@ -2,12 +2,11 @@ package pyvcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"time"
+	"sync"
 
 	"ocs/kernel/effects"
 	"ocs/kernel/vcp"
@@ -35,69 +34,127 @@ type Selection struct {
 	Native string `json:"native,omitempty"`
 }
 
-// Select decides which SDK serves a kernel: choice is --vcp ("ocs",
-// "native", or "" for the default: native when the kernel's Python can
-// import a vcpsdk that is not ocs's, ocs otherwise). python is the kernel's
-// interpreter (its kernelspec's argv[0]), env its environment, dir the
-// folder ocs installed its modules in (pybridge.InstallPython's group
-// PythonGroup).
-func Select(ctx context.Context, choice, python string, env []string, dir string) (Selection, error) {
-	switch choice {
-	case ServeOcs:
-		return Selection{Served: ServeOcs, PythonPath: dir}, nil
-	case "", ServeNative:
-	default:
-		return Selection{}, fmt.Errorf("--vcp %q: want %q or %q", choice, ServeOcs, ServeNative)
-	}
-	native, err := findNative(ctx, python, env)
-	if err != nil && choice == ServeNative {
-		return Selection{}, err
-	}
-	if native != "" {
-		return Selection{Served: ServeNative, Native: native}, nil
-	}
-	if choice == ServeNative {
-		return Selection{}, fmt.Errorf("--vcp native: the kernel's Python (%s) cannot import vcpsdk, so there is no VCP SDK of the environment to serve; install it there (an OCS environment has it), or run with --vcp ocs", python)
-	}
-	return Selection{Served: ServeOcs, PythonPath: dir}, nil
+// Selector decides which SDK serves a kernel, by asking the kernel's own
+// Python where it finds vcpsdk: a set-up step of the kernel
+// (jupyter.SetupStep), run with ocs's other set-up code in one silent
+// request once the kernel is up, so that the question costs no interpreter
+// start of its own. ocs's modules then go first on the kernel's sys.path
+// (and PYTHONPATH, for what the kernel and its cells' commands start) when
+// ocs serves. The first answer holds for the kernel's restarts: a restarted
+// kernel is served by the SDK its first process had.
+type Selector struct {
+	dir string // ocs's installed modules (pybridge group PythonGroup)
+
+	mu     sync.Mutex
+	choice string // --vcp, then what the first kernel process was served
+	sel    Selection
 }
 
-// probe prints where the kernel's Python finds vcpsdk without importing it
-// (an SDK's import may reach its controller), and whether it is ocs's.
-const probe = `import importlib.util as u
-s = u.find_spec("vcpsdk")
-o = (s.origin or (list(s.submodule_search_locations or [""])[0])) if s else ""
-ocs = False
-if o and o.endswith(".py"):
-    try:
-        ocs = "__ocs__ = True" in open(o, encoding="utf-8", errors="replace").read()
-    except OSError:
-        pass
-print("ocs" if ocs else "other", o)
+// NewSelector returns the selector for choice, --vcp: "ocs", "native", or
+// "" for the default (native when the kernel's Python can import a vcpsdk
+// that is not ocs's, ocs otherwise). dir is the folder ocs installed its
+// modules in (pybridge.InstallPython's group PythonGroup).
+func NewSelector(choice, dir string) (*Selector, error) {
+	switch choice {
+	case "", ServeOcs, ServeNative:
+	default:
+		return nil, fmt.Errorf("--vcp %q: want %q or %q", choice, ServeOcs, ServeNative)
+	}
+	return &Selector{choice: choice, dir: dir}, nil
+}
+
+// answerPrefix starts the line in which the set-up code answers.
+const answerPrefix = "ocs-vcp-sdk "
+
+// selectCode finds where the kernel's Python imports vcpsdk from without
+// importing it (an SDK's import may reach its controller) and whether it is
+// ocs's, then puts ocs's modules first when ocs serves; it prints the
+// answer as one JSON line. It runs in a function, leaving the user's
+// namespace as it was.
+const selectCode = `def _ocs_select_vcp(choice, ours):
+    import importlib, importlib.util, json, os, sys
+    native = ""
+    if choice != "ocs":
+        s = importlib.util.find_spec("vcpsdk")
+        o = (s.origin or (list(s.submodule_search_locations or [""])[0])) if s else ""
+        mine = False
+        if o and o.endswith(".py"):
+            try:
+                with open(o, encoding="utf-8", errors="replace") as f:
+                    mine = "__ocs__ = True" in f.read()
+            except OSError:
+                pass
+        if o and not mine:
+            native = o
+    served = "native" if native else ("" if choice == "native" else "ocs")
+    if served == "ocs":
+        if ours in sys.path:
+            sys.path.remove(ours)
+        sys.path.insert(0, ours)
+        old = os.environ.get("PYTHONPATH", "")
+        os.environ["PYTHONPATH"] = ours + (os.pathsep + old if old else "")
+        importlib.invalidate_caches()
+    print(%q + json.dumps({"served": served, "native": native, "python": sys.executable}))
+_ocs_select_vcp(%q, %q)
+del _ocs_select_vcp
 `
 
-// findNative returns where the kernel's Python imports a vcpsdk from that
-// is not ocs's, or "".
-func findNative(ctx context.Context, python string, env []string) (string, error) {
-	if python == "" || !strings.HasPrefix(filepath.Base(python), "python") {
-		return "", fmt.Errorf("cannot tell whether the kernel has its own vcpsdk: its interpreter %q is not a python", python)
+// Code is the Python code of the step (see selectCode).
+func (s *Selector) Code() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf(selectCode, answerPrefix, s.choice, s.dir)
+}
+
+// Done reads the kernel's answer: it returns the environment of the cells'
+// shell commands (ocs's modules first on PYTHONPATH when ocs serves, as in
+// the kernel), or a *NoNativeError for --vcp native in a kernel whose
+// Python has no VCP SDK of its own.
+func (s *Selector) Done(stdout string, env []string) ([]string, error) {
+	var answer struct {
+		Served string `json:"served"`
+		Native string `json:"native"`
+		Python string `json:"python"`
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-c", probe)
-	if env == nil {
-		env = os.Environ()
+	found := false
+	for _, line := range strings.Split(stdout, "\n") {
+		if rest, ok := strings.CutPrefix(line, answerPrefix); ok {
+			found = json.Unmarshal([]byte(rest), &answer) == nil
+		}
 	}
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("ask the kernel's Python (%s) for its vcpsdk: %w", python, err)
+	if !found {
+		return nil, fmt.Errorf("ask the kernel's Python for its vcpsdk: no answer in %q", stdout)
 	}
-	kind, where, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	if kind == "other" && where != "" {
-		return where, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch answer.Served {
+	case ServeNative:
+		s.sel = Selection{Served: ServeNative, Native: answer.Native}
+	case ServeOcs:
+		s.sel = Selection{Served: ServeOcs, PythonPath: s.dir}
+	default:
+		return nil, &NoNativeError{Python: answer.Python}
 	}
-	return "", nil
+	s.choice = s.sel.Served
+	return s.sel.Env(env), nil
+}
+
+// Selection returns which SDK serves, once the kernel answered.
+func (s *Selector) Selection() Selection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sel
+}
+
+// NoNativeError is --vcp native for a kernel whose Python cannot import a
+// vcpsdk of its own.
+type NoNativeError struct {
+	// Python is the kernel's interpreter.
+	Python string
+}
+
+func (e *NoNativeError) Error() string {
+	return fmt.Sprintf("--vcp native: the kernel's Python (%s) cannot import vcpsdk, so there is no VCP SDK of the environment to serve; install it there (an OCS environment has it), or run with --vcp ocs", e.Python)
 }
 
 // Env returns env with the selection's folder first on PYTHONPATH (env

@@ -2,9 +2,12 @@ package pyvcp
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,7 +49,7 @@ func TestSelect(t *testing.T) {
 		{"native with only ocs's", "native", ours, "", "cannot import vcpsdk"},
 		{"bad choice", "cloud", "", "", `want "ocs" or "native"`},
 	} {
-		sel, err := Select(ctx, tc.choice, py, env(tc.path), ours)
+		sel, shellEnv, err := selectIn(ctx, py, tc.choice, env(tc.path), ours)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: %+v, %v; want error %q", tc.name, sel, err, tc.err)
@@ -55,11 +58,57 @@ func TestSelect(t *testing.T) {
 		}
 		if err != nil || sel.Served != tc.served {
 			t.Errorf("%s: %+v, %v; want %s", tc.name, sel, err, tc.served)
+			continue
 		}
 		if (sel.Served == ServeOcs) != (sel.PythonPath == ours) || (sel.Served == ServeNative) != strings.HasPrefix(sel.Native, native) {
 			t.Errorf("%s: %+v", tc.name, sel)
 		}
+		// ocs's modules come first for the cells' commands as in the kernel.
+		if want := env(tc.path)[1]; sel.Served == ServeOcs {
+			want = "PYTHONPATH=" + ours
+			if tc.path != "" {
+				want += ":" + tc.path
+			}
+			if !slices.Contains(shellEnv, want) {
+				t.Errorf("%s: shell environment %v lacks %s", tc.name, shellEnv, want)
+			}
+		} else if !slices.Equal(shellEnv, env(tc.path)) {
+			t.Errorf("%s: shell environment %v, want it unchanged", tc.name, shellEnv)
+		}
 	}
+}
+
+// selectIn runs a Selector's set-up code in a plain interpreter, as a
+// kernel would run it, and gives the selector the answer. The code then
+// also prints the Python's sys.path, which must start with ocs's modules
+// when ocs serves.
+func selectIn(ctx context.Context, py, choice string, env []string, ours string) (Selection, []string, error) {
+	s, err := NewSelector(choice, ours)
+	if err != nil {
+		return Selection{}, nil, err
+	}
+	cmd := exec.CommandContext(ctx, py, "-c", s.Code()+"import sys, os\nprint('path', sys.path[0], os.environ.get('PYTHONPATH'))\n")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return Selection{}, nil, fmt.Errorf("%s: %w", out, err)
+	}
+	shellEnv, err := s.Done(string(out), env)
+	if err != nil {
+		return s.Selection(), nil, err
+	}
+	sel := s.Selection()
+	if sel.Served == ServeOcs && !strings.Contains(string(out), "path "+ours+" "+ours) {
+		return sel, nil, fmt.Errorf("ocs serves but the Python's path is not ocs's first: %s", out)
+	}
+	if sel.Served == ServeNative && strings.Contains(string(out), "path "+ours) {
+		return sel, nil, fmt.Errorf("native serves but ocs's modules are on the path: %s", out)
+	}
+	// A restart is served as the first process was.
+	if !strings.Contains(s.Code(), fmt.Sprintf("_ocs_select_vcp(%q, ", sel.Served)) {
+		return sel, nil, fmt.Errorf("the selector's code for a restart does not pin %s:\n%s", sel.Served, s.Code())
+	}
+	return sel, shellEnv, nil
 }
 
 // The embedded modules are packages (an __init__.py each), never caches.
