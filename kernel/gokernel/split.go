@@ -24,6 +24,15 @@ type chunk struct {
 	Line int    // 1-based cell line where Src starts
 	Col  int    // 1-based column where Src starts
 	Src  string // from the first token to the start of the next chunk
+	// parsed is the syntax tree check made of a statement chunk, which
+	// trailingExpr reads rather than parse the chunk again.
+	parsed *parsedChunk
+}
+
+// parsedChunk is a statement chunk parsed inside stmtWrapper.
+type parsedChunk struct {
+	fset *token.FileSet
+	file *ast.File
 }
 
 // splitChunks cuts Go source into chunks at top-level statement boundaries.
@@ -171,15 +180,29 @@ func padTo(kind chunkKind, line, col int, src string) string {
 // checkSyntax parses a chunk with go/parser so that a syntax error anywhere
 // in the cell is reported before any of it runs. Positions are cell lines.
 func (c chunk) checkSyntax() error {
-	var src string
-	pad := strings.Repeat("\n", c.Line-1) + strings.Repeat(" ", c.Col-1)
+	return c.check()
+}
+
+// check is checkSyntax keeping the syntax tree of a statement chunk for
+// trailingExpr.
+func (c *chunk) check() error {
 	if c.Kind == declChunk {
-		src = "package p;" + pad + c.Src
-	} else {
-		src = "package p; func _() {" + pad + c.Src + "\n}"
+		pad := strings.Repeat("\n", c.Line-1) + strings.Repeat(" ", c.Col-1)
+		_, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+pad+c.Src, parser.SkipObjectResolution)
+		return err
 	}
-	_, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", c.stmtWrapper()+c.Src+"\n}", parser.SkipObjectResolution)
+	if err == nil {
+		c.parsed = &parsedChunk{fset: fset, file: f}
+	}
 	return err
+}
+
+// stmtWrapper is what a statement chunk is parsed after: a function
+// around it, and padding that keeps its positions the cell's own.
+func (c chunk) stmtWrapper() string {
+	return "package p; func _() {" + strings.Repeat("\n", c.Line-1) + strings.Repeat(" ", c.Col-1)
 }
 
 // trailingExpr splits a statement chunk whose last statement is an
@@ -188,11 +211,14 @@ func (c chunk) trailingExpr() (head chunk, expr chunk, ok bool) {
 	if c.Kind != stmtChunk {
 		return chunk{}, chunk{}, false
 	}
-	pad := strings.Repeat("\n", c.Line-1) + strings.Repeat(" ", c.Col-1)
-	prefix := "package p; func _() {" + pad
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+c.Src+"\n}", parser.SkipObjectResolution)
-	if err != nil || len(f.Decls) != 1 {
+	prefix := c.stmtWrapper()
+	if c.parsed == nil {
+		if err := c.check(); err != nil {
+			return chunk{}, chunk{}, false
+		}
+	}
+	fset, f := c.parsed.fset, c.parsed.file
+	if len(f.Decls) != 1 {
 		return chunk{}, chunk{}, false
 	}
 	fn, isFunc := f.Decls[0].(*ast.FuncDecl)

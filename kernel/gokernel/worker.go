@@ -381,8 +381,9 @@ func planCell(src string) ([]segment, [][]chunk, error) {
 			continue
 		}
 		plans[i] = splitChunks(s.Go)
-		for _, c := range plans[i] {
-			if err := c.checkSyntax(); err != nil {
+		for j := range plans[i] {
+			c := &plans[i][j]
+			if err := c.check(); err != nil {
 				return nil, nil, &compileError{msg: clampLine(cellPositions(syntaxMessage(err), 0), src)}
 			}
 		}
