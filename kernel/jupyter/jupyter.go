@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"ocs/kernel"
+	"ocs/kernel/cellenv"
 	"ocs/kernel/effects"
 	"ocs/kernel/pybridge"
 )
@@ -107,6 +108,8 @@ type Kernel struct {
 	// shellEnv is the environment of the cells' shell commands: Env,
 	// without what ocs adds for the kernel process itself.
 	shellEnv []string
+	// shell runs the `!` lines (cellenv.Shell, looked up once).
+	shell string
 
 	mu     sync.Mutex
 	proc   *process
@@ -146,7 +149,7 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 	if opts.Logger != nil {
 		log = opts.Logger
 	}
-	k := &Kernel{opts: opts, log: log.With().Str("kernel", opts.Spec.Name).Logger(), closing: make(chan struct{}), shellEnv: opts.Env}
+	k := &Kernel{opts: opts, log: log.With().Str("kernel", opts.Spec.Name).Logger(), closing: make(chan struct{}), shellEnv: opts.Env, shell: cellenv.Shell()}
 	if err := k.prepare(); err != nil {
 		return nil, fmt.Errorf("start jupyter kernel %q: %w", opts.Spec.Name, err)
 	}
@@ -592,7 +595,7 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	if _, ok := host.(kernel.EffectStarter); ok {
 		j.OnStart(sh.EffectStarted)
 	}
-	cellCtx := context.WithValue(ctx, cellConfigKey{}, &cellConfig{env: k.shellEnv, masks: m})
+	cellCtx := context.WithValue(ctx, cellConfigKey{}, &cellConfig{env: k.shellEnv, shell: k.shell, masks: m})
 	uninstall := effects.Install(cellCtx, j)
 	end := k.bridge.Begin(cellCtx)
 	var err error

@@ -58,6 +58,7 @@ func setupCode(sysPath []string) string {
 // running; it travels in the bridge window's context.
 type cellConfig struct {
 	env   []string
+	shell string // by absolute path, found once per kernel
 	masks *masks
 }
 
@@ -81,7 +82,7 @@ func serveShell(ctx context.Context, call *pybridge.Call) (map[string]any, error
 		args["capture"] = true
 	}
 	res, err := gw.Do(ctx, "shell", args, func(ctx context.Context) (map[string]any, error) {
-		c := cellenv.Command{Line: command, Dir: cwd, Env: cc.env, Stdout: call.Stdout, Stderr: call.Stderr}
+		c := cellenv.Command{Shell: cc.shell, Line: command, Dir: cwd, Env: cc.env, Stdout: call.Stdout, Stderr: call.Stderr}
 		var out strings.Builder
 		if capture {
 			// As IPython's getoutput: stderr is captured with stdout.
