@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -76,11 +77,14 @@ func DefaultConfig() *Config {
 	return &Config{Sources: []SourceConfig{{Name: DefaultSourceName, Git: DefaultSourceURL}}}
 }
 
-var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// Regular expressions are compiled on first use, not when the package
+// initialises: every ocs process (each `ocs vcp` line of a cell too) would
+// pay for them at start.
+var sourceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidateSourceName checks a name usable in SOURCE:NAME references.
 func ValidateSourceName(name string) error {
-	if !sourceName.MatchString(name) {
+	if !sourceName().MatchString(name) {
 		return fmt.Errorf("source name %q: use letters, digits, '.', '_' and '-' (at most 64), starting with a letter or digit", name)
 	}
 	if name == BuiltinSourceName {
@@ -244,10 +248,10 @@ func NewSourceConfig(name, location string, forceGit bool) (SourceConfig, error)
 	return SourceConfig{Name: name, Dir: abs}, nil
 }
 
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:`)
+var scpLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:`) })
 
 func isURL(s string) bool {
-	return strings.Contains(s, "://") || scpLike.MatchString(s)
+	return strings.Contains(s, "://") || scpLike().MatchString(s)
 }
 
 func isBareRepository(dir string) bool {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -74,13 +75,13 @@ func PyResolve(raw string) any {
 		return nil
 	}
 	s := strings.TrimSpace(raw)
-	if pyIntText.MatchString(s) {
+	if pyIntText().MatchString(s) {
 		n, ok := new(big.Int).SetString(strings.ReplaceAll(strings.TrimPrefix(s, "+"), "_", ""), 10)
 		if ok {
 			return n
 		}
 	}
-	if pyFloatText.MatchString(s) {
+	if pyFloatText().MatchString(s) {
 		f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 		if err == nil || math.IsInf(f, 0) {
 			return f
@@ -91,8 +92,10 @@ func PyResolve(raw string) any {
 
 // What Python's int() and float() accept (ASCII digits only).
 var (
-	pyIntText   = regexp.MustCompile(`^[-+]?[0-9](_?[0-9])*$`)
-	pyFloatText = regexp.MustCompile(`^[-+]?(((([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*|[0-9](_?[0-9])*\.?)([eE][-+]?[0-9](_?[0-9])*)?)|(?i:inf|infinity|nan))$`)
+	pyIntText   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9](_?[0-9])*$`) })
+	pyFloatText = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[-+]?(((([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*|[0-9](_?[0-9])*\.?)([eE][-+]?[0-9](_?[0-9])*)?)|(?i:inf|infinity|nan))$`)
+	})
 )
 
 // PyLiteral writes v as Python source: nil, bool, the Go integer types,

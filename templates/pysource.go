@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // pyLine is one logical line of a Python cell (IPython syntax allowed): a
@@ -178,8 +179,13 @@ func skipPyString(src string, i int) (end, newlines int, err error) {
 	return 0, 0, fmt.Errorf("string never closed")
 }
 
+// The regular expressions of this package are compiled on first use, not
+// at package init: every ocs process would pay for them at start.
+
 // pyAssign matches the start of `name = value` (not `==`).
-var pyAssign = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=]*)?=([^=]|$)`)
+var pyAssign = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=]*)?=([^=]|$)`)
+})
 
 // pyKeywords cannot be assigned to.
 var pyKeywords = map[string]bool{
@@ -193,7 +199,7 @@ var pyKeywords = map[string]bool{
 // assignment reads `name = value` from code (one logical line without its
 // indentation); valueAt is the offset of the value in code, after the `=`.
 func assignment(code string) (name, annotation string, valueAt int, ok bool) {
-	m := pyAssign.FindStringSubmatchIndex(code)
+	m := pyAssign().FindStringSubmatchIndex(code)
 	if m == nil || pyKeywords[code[m[2]:m[3]]] {
 		return "", "", 0, false
 	}
@@ -219,9 +225,9 @@ func pyType(v string) string {
 		return "None"
 	case v == "":
 		return ""
-	case pyInt.MatchString(v):
+	case pyInt().MatchString(v):
 		return "int"
-	case pyFloat.MatchString(v):
+	case pyFloat().MatchString(v):
 		return "float"
 	case isPyString(v):
 		return "str"
@@ -241,14 +247,18 @@ func pyType(v string) string {
 }
 
 var (
-	pyInt   = regexp.MustCompile(`^[-+]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$`)
-	pyFloat = regexp.MustCompile(`^[-+]?([0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*|[0-9][0-9_]*)([eE][-+]?[0-9_]+)?$`)
-	pyStr   = regexp.MustCompile(`^(?i:[rbuf]{0,2})['"]`)
+	pyInt = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[-+]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$`)
+	})
+	pyFloat = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[-+]?([0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*|[0-9][0-9_]*)([eE][-+]?[0-9_]+)?$`)
+	})
+	pyStr = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?i:[rbuf]{0,2})['"]`) })
 )
 
 // isPyString reports whether v is one string literal, nothing more.
 func isPyString(v string) bool {
-	m := pyStr.FindStringIndex(v)
+	m := pyStr().FindStringIndex(v)
 	if m == nil {
 		return false
 	}

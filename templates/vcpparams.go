@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Tags of OCS templates (ocs-templates' vcp:* hints for automated runs).
@@ -38,7 +39,7 @@ type span struct {
 }
 
 // getpassCall is a value asking a person for a secret.
-var getpassCall = regexp.MustCompile(`^(getpass\.)?getpass[ \t]*\(.*\)$`)
+var getpassCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(getpass\.)?getpass[ \t]*\(.*\)$`) })
 
 // ParseVCPParams reads an OCS parameters cell: top-level `NAME = ` with
 // nothing after the = is a required parameter, `NAME = VALUE` one with a
@@ -91,7 +92,7 @@ func ParseVCPParams(src string) (*VCPCell, error) {
 		switch {
 		case value == "":
 			p.Kind = KindRequired
-		case getpassCall.MatchString(value):
+		case getpassCall().MatchString(value):
 			p.Kind, p.Default, p.Type = KindSecret, "", "secret"
 		default:
 			p.Kind = KindDefault
@@ -205,14 +206,16 @@ func (c *VCPCell) Fill(values map[string]string) string {
 }
 
 // getpassLine finds `NAME = getpass(...)` anywhere in a cell.
-var getpassLine = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(?:getpass\.)?getpass[ \t]*\(`)
+var getpassLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(?:getpass\.)?getpass[ \t]*\(`)
+})
 
 // GetpassNames returns the names a cell assigns from getpass(), in order:
 // the secrets it asks a person for.
 func GetpassNames(src string) []string {
 	var names []string
 	seen := map[string]bool{}
-	for _, m := range getpassLine.FindAllStringSubmatch(src, -1) {
+	for _, m := range getpassLine().FindAllStringSubmatch(src, -1) {
 		if !seen[m[1]] && !pyKeywords[m[1]] {
 			seen[m[1]] = true
 			names = append(names, m[1])

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -79,7 +80,7 @@ func yamlValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	case "!!float":
 		// yaml.v3 resolves an int too large for int64 as a float; Python
 		// takes it whole.
-		if n.Style == 0 && bigInt.MatchString(n.Value) {
+		if n.Style == 0 && bigInt().MatchString(n.Value) {
 			if b, ok := new(big.Int).SetString(strings.ReplaceAll(strings.TrimPrefix(n.Value, "+"), "_", ""), 10); ok {
 				return b, nil
 			}
@@ -91,4 +92,4 @@ func yamlValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	return n.Value, nil
 }
 
-var bigInt = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
+var bigInt = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`) })

@@ -16,14 +16,16 @@ import (
 
 // secretEnvName matches variable names whose values are withheld; it
 // follows the runner's secret-looking parameter names, widened.
-var secretEnvName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passphrase|pwd|^pass$|_pass$|^pass_|key|credential|auth|bearer|pem)`)
+var secretEnvName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passphrase|pwd|^pass$|_pass$|^pass_|key|credential|auth|bearer|pem)`)
+})
 
 // splitParamsE returns the entries that may be kept in state and the names
 // of those that may not.
 func splitParamsE(env []string) (kept, withheld []string) {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
-		if secretEnvName.MatchString(name) {
+		if secretEnvName().MatchString(name) {
 			withheld = append(withheld, name)
 			continue
 		}
@@ -45,7 +47,7 @@ func holdSecretEnv(stateDir, group, unit string, env []string) {
 	var secret []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
-		if secretEnvName.MatchString(name) {
+		if secretEnvName().MatchString(name) {
 			secret = append(secret, kv)
 		}
 	}
@@ -79,7 +81,7 @@ func maskParamsE(env []string) []string {
 	var out []string
 	for _, kv := range env {
 		name, _, hasValue := strings.Cut(kv, "=")
-		if hasValue && secretEnvName.MatchString(name) {
+		if hasValue && secretEnvName().MatchString(name) {
 			kv = name + "=********"
 		}
 		out = append(out, kv)

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -103,12 +104,13 @@ func (e *CorruptStateError) Error() string {
 
 func (e *CorruptStateError) Unwrap() error { return e.Err }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+// Compiled on first use, not at package init (every ocs process would pay).
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`) })
 
 // checkName validates a unit group or unit name: it becomes a directory
 // name, an ssh_config host alias and an Ansible group name.
 func checkName(kind, name string) error {
-	if !nameRE.MatchString(name) || name == "." || name == ".." {
+	if !nameRE().MatchString(name) || name == "." || name == ".." {
 		return fmt.Errorf("invalid %s name %q (want letters, digits, '_', '.', '-'; at most 63, not starting with a symbol)", kind, name)
 	}
 	return nil
@@ -421,7 +423,7 @@ func (s *Store) GroupNames() ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if e.IsDir() && nameRE.MatchString(e.Name()) {
+		if e.IsDir() && nameRE().MatchString(e.Name()) {
 			if _, err := os.Stat(s.groupFile(e.Name())); err == nil {
 				names = append(names, e.Name())
 			}
@@ -480,14 +482,14 @@ func (s *Store) allGroups() ([]*GroupRecord, []*CorruptStateError, error) {
 }
 
 // addressRE finds node addresses in a group file that does not parse.
-var addressRE = regexp.MustCompile(`"address"\s*:\s*"([0-9A-Za-z.:\[\]-]{1,64})"`)
+var addressRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"address"\s*:\s*"([0-9A-Za-z.:\[\]-]{1,64})"`) })
 
 // salvage is what allocation must still avoid of a corrupt group: the node
 // addresses its file mentions, as a group record of its own.
 func salvage(ce *CorruptStateError) *GroupRecord {
 	data, _ := os.ReadFile(ce.Path)
 	u := &UnitRecord{Name: "salvaged"}
-	for _, m := range addressRE.FindAllSubmatch(data, -1) {
+	for _, m := range addressRE().FindAllSubmatch(data, -1) {
 		u.Nodes = append(u.Nodes, &NodeRecord{Address: string(m[1])})
 	}
 	return &GroupRecord{Name: ce.Group, Units: []*UnitRecord{u}}
