@@ -36,6 +36,16 @@ type LanguageInfoer interface {
 	LanguageInfo() map[string]any
 }
 
+// Starter is a Kernel whose constructor returns while its engine is still
+// starting, so that the start overlaps the caller's own preparation. Ready
+// waits until the engine can run a cell; an engine that did not start is an
+// error wrapping ErrDead. The runner calls it before the first cell, so a
+// cell's time never includes the start. Execute waits by itself too.
+type Starter interface {
+	Kernel
+	Ready(ctx context.Context) error
+}
+
 // Cell is one code cell to execute.
 type Cell struct {
 	// ID is the notebook cell id, used in logs and error messages.

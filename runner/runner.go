@@ -341,6 +341,12 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	}
 	total, ordinal := r.countRunnable(), 0
 	r.log.Info().Str("record", r.opts.Record).Int("cells", len(r.nb.Cells)).Int("code_cells", total).Msg("run started")
+	if s, ok := k.(kernel.Starter); ok {
+		// The kernel started while the record was prepared; waiting here
+		// keeps its start out of the first cell's time. One that did not
+		// start fails the first cell, which says why.
+		_ = s.Ready(ctx)
+	}
 	count := r.firstLive
 	for i, c := range r.nb.Cells {
 		if r.plan[i] == stepNone {

@@ -37,7 +37,7 @@ func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir st
 	name := f.kernel.name
 	if name == "" {
 		if runner.IsGo(nb) {
-			return gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env})
+			return gokernel.Start(ctx, gokernel.Options{Dir: dir, Env: env})
 		}
 		name = runner.KernelName(nb)
 		if name == "" {
@@ -45,7 +45,7 @@ func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir st
 		}
 	}
 	if name == gokernel.Spec.Name {
-		return gokernel.New(ctx, gokernel.Options{Dir: dir, Env: env})
+		return gokernel.Start(ctx, gokernel.Options{Dir: dir, Env: env})
 	}
 	spec, err := jupyter.Find(name)
 	var missing *jupyter.NotInstalledError

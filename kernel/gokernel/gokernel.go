@@ -7,6 +7,7 @@ package gokernel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -57,16 +58,39 @@ type Kernel struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu     sync.Mutex
-	proc   *workerProc
-	dead   error // wraps kernel.ErrDead once the worker is gone for good
-	closed bool
+	mu      sync.Mutex
+	proc    *workerProc
+	unready bool // proc was started by Start and has not said it is ready
+	// startFailed: the worker of Start did not start, and no cell has
+	// reported it yet.
+	startFailed bool
+	dead        error // wraps kernel.ErrDead once the worker is gone for good
+	closed      bool
 }
 
-var _ kernel.Kernel = (*Kernel)(nil)
+var _ kernel.Starter = (*Kernel)(nil)
 
 // New starts a worker and returns once it is ready.
 func New(ctx context.Context, opts Options) (*Kernel, error) {
+	k, err := Start(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	p := k.proc
+	if err := k.awaitReady(ctx, p); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("start go kernel: %w", err)
+	}
+	k.unready = false
+	return k, nil
+}
+
+// Start starts a worker and returns without waiting for it to be ready:
+// the worker's start-up (a new process and its interpreter, tens of
+// milliseconds) then overlaps what the caller does before its first cell,
+// which waits for it. A worker that does not start fails that Execute with
+// ErrDead and the reason.
+func Start(ctx context.Context, opts Options) (*Kernel, error) {
 	if len(opts.WorkerCommand) == 0 {
 		exe, err := os.Executable()
 		if err != nil {
@@ -82,11 +106,12 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 		log = opts.Logger
 	}
 	k := &Kernel{opts: opts, log: *log, closing: make(chan struct{})}
-	p, err := k.start(ctx)
+	p, err := k.launch()
 	if err != nil {
 		return nil, fmt.Errorf("start go kernel: %w", err)
 	}
 	k.proc = p
+	k.unready = true
 	return k, nil
 }
 
@@ -100,9 +125,24 @@ type workerProc struct {
 	waitErr  error
 	tail     *tailBuffer
 	children map[int]bool // shell process groups alive in the worker
+	launched time.Time
 }
 
+// start starts a worker and waits until it is ready.
 func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
+	p, err := k.launch()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.awaitReady(ctx, p); err != nil {
+		p.kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+// launch starts a worker process and the reader of its messages.
+func (k *Kernel) launch() (*workerProc, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("create request pipe: %w", err)
@@ -138,6 +178,7 @@ func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
 		exited:   make(chan struct{}),
 		tail:     tail,
 		children: map[int]bool{},
+		launched: time.Now(),
 	}
 	go func() {
 		dec := json.NewDecoder(msgR)
@@ -153,22 +194,28 @@ func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
 		close(p.exited)
 		close(p.msgs)
 	}()
-	timer := time.NewTimer(startTimeout)
+	return p, nil
+}
+
+// awaitReady waits for the worker's ready message, until startTimeout
+// after its launch. On an error the caller kills the worker; a cancelled
+// ctx leaves it starting, to be waited for again.
+func (k *Kernel) awaitReady(ctx context.Context, p *workerProc) error {
+	timer := time.NewTimer(time.Until(p.launched.Add(startTimeout)))
 	defer timer.Stop()
 	select {
 	case m, ok := <-p.msgs:
 		if ok && m.Type == msgReady {
-			k.log.Debug().Int("pid", cmd.Process.Pid).Msg("go kernel worker ready")
-			return p, nil
+			k.log.Debug().Int("pid", p.cmd.Process.Pid).Dur("took", time.Since(p.launched)).Msg("go kernel worker ready")
+			return nil
 		}
-		p.kill()
-		return nil, fmt.Errorf("%w: worker did not start: %s", kernel.ErrDead, p.diagnosis())
+		return fmt.Errorf("%w: worker did not start: %s", kernel.ErrDead, p.diagnosis())
 	case <-timer.C:
-		p.kill()
-		return nil, fmt.Errorf("%w: worker not ready after %s", kernel.ErrDead, startTimeout)
+		return fmt.Errorf("%w: worker not ready after %s", kernel.ErrDead, startTimeout)
+	case <-k.closing:
+		return fmt.Errorf("%w: kernel closed", kernel.ErrDead)
 	case <-ctx.Done():
-		p.kill()
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -212,6 +259,39 @@ func (p *workerProc) diagnosis() string {
 	return why
 }
 
+// Ready waits until a worker started by Start is ready; see kernel.Starter.
+func (k *Kernel) Ready(ctx context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return fmt.Errorf("%w: kernel closed", kernel.ErrDead)
+	}
+	if k.dead != nil {
+		return k.dead
+	}
+	return k.readyLocked(ctx)
+}
+
+// readyLocked waits for the worker of Start; a worker that does not start
+// makes the kernel dead. A cancelled ctx leaves it starting.
+func (k *Kernel) readyLocked(ctx context.Context) error {
+	if !k.unready {
+		return nil
+	}
+	p := k.proc
+	if err := k.awaitReady(ctx, p); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
+		p.kill()
+		k.dead, k.startFailed, k.unready = err, true, false
+		k.log.Error().Err(err).Msg("go kernel worker did not start")
+		return err
+	}
+	k.unready = false
+	return nil
+}
+
 // Execute runs one cell; see kernel.Kernel.
 func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host) error {
 	k.mu.Lock()
@@ -219,7 +299,15 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 	if k.closed {
 		return fmt.Errorf("execute cell %d: %w: kernel closed", cell.Index, kernel.ErrDead)
 	}
+	if err := k.readyLocked(ctx); err != nil && k.dead == nil {
+		return fmt.Errorf("execute cell %d: %w", cell.Index, err)
+	}
 	if k.dead != nil {
+		if k.startFailed {
+			// The first cell tells why no cell can run.
+			k.startFailed = false
+			host.Output(kernel.Output{Kind: kernel.Error, EName: "KernelDied", EValue: k.dead.Error(), Traceback: []string{"KernelDied: " + k.dead.Error()}})
+		}
 		return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
 	}
 	log := k.log.With().Int("cell", cell.Index).Str("cell_id", cell.ID).Logger()
@@ -359,6 +447,11 @@ func (k *Kernel) Close() error {
 	k.closed = true
 	p := k.proc
 	if p == nil {
+		return nil
+	}
+	if k.unready {
+		// No cell ran: nothing to finish.
+		p.kill()
 		return nil
 	}
 	p.requests.Close()
