@@ -132,8 +132,10 @@ func TestManPages(t *testing.T) {
 		}
 	}
 	run, _ := os.ReadFile(filepath.Join(dir, "ocs-run.1"))
-	if !strings.Contains(string(run), `\fB--cell-timeout\fP`) {
-		t.Error("ocs-run.1 does not document --cell-timeout")
+	for _, want := range []string{`\fB\-\-cell\-timeout\fP DURATION`, `\fB\-p\fP, \fB\-\-param\fP name=value`, ".SH EXAMPLE", `\fBocs\fP(1)`} {
+		if !strings.Contains(string(run), want) {
+			t.Errorf("ocs-run.1 lacks %s", want)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "ocs-kernel-worker.1")); err == nil {
 		t.Error("a page for the hidden kernel-worker verb")
