@@ -33,8 +33,8 @@ type capture struct {
 
 	truncated bool
 	log       *os.File
-	tail      []byte // the last cap/2 bytes of stream text (may hold more until trimmed)
-	omitted   int64  // stream bytes neither in the head nor in the tail
+	tail      tailRing // the last cap/2 bytes of stream text
+	omitted   int64    // stream bytes neither in the head nor in the tail
 	late      []*notebook.Output
 	logErr    error
 	logOpened bool
@@ -52,7 +52,9 @@ func newCapture(limit int, logPath string) *capture {
 	return &capture{cap: limit, logPath: logPath}
 }
 
-// stream adds stream text (already masked).
+// stream adds stream text (already masked). Past the cap, text goes to the
+// side log and only its last cap/2 bytes are kept: the chunk is not held
+// once this returns.
 func (c *capture) stream(name, text string) {
 	if text == "" {
 		return
@@ -64,23 +66,58 @@ func (c *capture) stream(name, text string) {
 			// like the ones before it, so the head is full even when one
 			// write carries it all (!seq 1 5000).
 			c.startTruncating()
-			c.trimTail()
 		}
 		return
 	}
 	c.writeLog(text)
-	c.tail = append(c.tail, text...)
-	c.trimTail()
+	c.appendTail(text)
 }
 
-// trimTail keeps the tail within twice its share of the cap.
-func (c *capture) trimTail() {
-	if half := c.cap / 2; len(c.tail) > 2*half {
-		drop := len(c.tail) - half
-		c.omitted += int64(drop)
-		c.tail = append(c.tail[:0], c.tail[drop:]...)
+// appendTail adds text to the tail, which keeps its last cap/2 bytes in a
+// buffer of that size, whatever the size of one chunk.
+func (c *capture) appendTail(text string) {
+	if c.tail.buf == nil {
+		c.tail.buf = make([]byte, c.cap/2)
 	}
+	c.omitted += int64(c.tail.write(text))
 }
+
+// tailRing keeps the last len(buf) bytes written to it.
+type tailRing struct {
+	buf  []byte
+	next int // where the next byte goes
+	n    int // bytes held; while n < len(buf), they are buf[:n]
+}
+
+// write adds text and returns how many bytes no longer fit (held ones
+// pushed out, or the start of text itself).
+func (t *tailRing) write(text string) (dropped int) {
+	size := len(t.buf)
+	if len(text) >= size {
+		dropped = t.n + len(text) - size
+		copy(t.buf, text[len(text)-size:])
+		t.next, t.n = 0, size
+		return dropped
+	}
+	dropped = max(0, t.n+len(text)-size)
+	k := copy(t.buf[t.next:], text)
+	copy(t.buf, text[k:])
+	t.next = (t.next + len(text)) % size
+	t.n = min(size, t.n+len(text))
+	return dropped
+}
+
+// String returns the bytes held, oldest first.
+func (t *tailRing) String() string {
+	if t.n < len(t.buf) {
+		return string(t.buf[:t.n])
+	}
+	b := make([]byte, 0, t.n)
+	b = append(b, t.buf[t.next:]...)
+	return string(append(b, t.buf[:t.next]...))
+}
+
+func (t *tailRing) reset() { t.next, t.n = 0, 0 }
 
 func (c *capture) appendStream(name, text string) {
 	c.size += len(text)
@@ -95,34 +132,69 @@ func (c *capture) appendStream(name, text string) {
 }
 
 // startTruncating cuts the kept outputs down to the head (cap/2 bytes of
-// stream text) and moves the rest to the tail and the side log.
+// stream text) and moves the rest to the tail and the side log. A head cut
+// from a chunk is a copy, so that it does not hold on to the whole chunk.
 func (c *capture) startTruncating() {
 	c.truncated = true
 	c.openLog()
 	budget := c.cap / 2
 	var head []*notebook.Output
+	// Lines go to the side log in batches, not one write each.
+	var batch []byte
+	logLine := func(s string) {
+		if len(batch)+len(s) > sideLogBatch {
+			c.writeLogBytes(batch)
+			batch = batch[:0]
+		}
+		if len(s) >= sideLogBatch {
+			c.writeLog(s)
+			return
+		}
+		if batch == nil {
+			batch = make([]byte, 0, sideLogBatch)
+		}
+		batch = append(batch, s...)
+	}
 	for _, o := range c.outputs {
 		if o.Type != notebook.StreamOutput {
 			head = append(head, o)
 			continue
 		}
-		text := o.Text.String()
-		c.writeLog(text)
-		switch {
-		case budget >= len(text):
+		if n := o.Text.Len(); n <= budget {
+			for _, line := range o.Text.Lines() {
+				logLine(line)
+			}
 			head = append(head, o)
-			budget -= len(text)
-		case budget > 0:
-			cut := runeStart(text, budget)
-			head = append(head, notebook.NewStream(o.Name, text[:cut]))
-			c.tail = append(c.tail, text[cut:]...)
-			budget = 0
-		default:
-			c.tail = append(c.tail, text...)
+			budget -= n
+			continue
+		}
+		var kept strings.Builder
+		kept.Grow(budget)
+		for _, line := range o.Text.Lines() {
+			logLine(line)
+			switch {
+			case budget == 0:
+				c.appendTail(line)
+			case budget >= len(line):
+				kept.WriteString(line)
+				budget -= len(line)
+			default:
+				cut := runeStart(line, budget)
+				kept.WriteString(line[:cut])
+				c.appendTail(line[cut:])
+				budget = 0
+			}
+		}
+		if kept.Len() > 0 {
+			head = append(head, notebook.NewStream(o.Name, kept.String()))
 		}
 	}
+	c.writeLogBytes(batch)
 	c.outputs = head
 }
+
+// sideLogBatch is the size of the writes startTruncating makes.
+const sideLogBatch = 64 << 10
 
 // openLog creates the side log the first time something goes there.
 func (c *capture) openLog() {
@@ -137,6 +209,25 @@ func (c *capture) openLog() {
 	} else {
 		c.log = f
 	}
+}
+
+// writeLogBytes is writeLog for bytes, without a copy while the side log
+// has room.
+func (c *capture) writeLogBytes(p []byte) {
+	if len(p) == 0 || c.log == nil || c.logErr != nil {
+		return
+	}
+	limit := c.logCap
+	if limit <= 0 {
+		limit = DefaultSideLogCap
+	}
+	if c.logDropped > 0 || int64(len(p)) > limit-c.logged {
+		c.writeLog(string(p))
+		return
+	}
+	n, err := c.log.Write(p)
+	c.logged += int64(n)
+	c.logErr = err
 }
 
 func (c *capture) writeLog(text string) {
@@ -185,7 +276,8 @@ func (c *capture) other(o *notebook.Output) {
 func (c *capture) clear() {
 	c.outputs, c.late, c.size = nil, nil, 0
 	if c.truncated {
-		c.tail, c.omitted = c.tail[:0], 0
+		c.tail.reset()
+		c.omitted = 0
 	}
 }
 
@@ -194,14 +286,9 @@ func (c *capture) result() []*notebook.Output {
 	if !c.truncated {
 		return c.outputs
 	}
-	tail := c.tail
-	omitted := c.omitted
-	if half := c.cap / 2; len(tail) > half {
-		omitted += int64(len(tail) - half)
-		tail = tail[len(tail)-half:]
-	}
-	start := runeStart(string(tail), 0)
-	omitted += int64(start)
+	tail := c.tail.String()
+	start := runeStart(tail, 0)
+	omitted := c.omitted + int64(start)
 	out := append([]*notebook.Output{}, c.outputs...)
 	note := fmt.Sprintf("\n[ocs: %d bytes of output omitted here; the whole output is in %s]\n", omitted, c.logPath)
 	if c.logDropped > 0 {
@@ -212,7 +299,7 @@ func (c *capture) result() []*notebook.Output {
 	}
 	out = append(out, notebook.NewStream("stderr", note))
 	if len(tail) > start {
-		out = append(out, notebook.NewStream("stdout", string(tail[start:])))
+		out = append(out, notebook.NewStream("stdout", tail[start:]))
 	}
 	return append(out, c.late...)
 }

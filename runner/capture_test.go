@@ -79,3 +79,40 @@ func TestCellSourceLimit(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Past the cap, chunks of any size keep the record's tail within the cap:
+// the tail holds the last bytes, the note counts what is left out, the
+// side log has it all.
+func TestCaptureBigChunksPastTheCap(t *testing.T) {
+	var all strings.Builder
+	log := filepath.Join(t.TempDir(), "cell.log")
+	c := newCapture(1000, log)
+	for i, n := range []int{1500, 5000, 300, 700, 499, 2, 4000, 10} {
+		chunk := strings.Repeat(string(rune('a'+i)), n-1) + "\n"
+		all.WriteString(chunk)
+		c.stream("stdout", chunk)
+		if cap(c.tail.buf) > 500 {
+			t.Fatalf("after chunk %d the tail's buffer is %d bytes, past half the cap", i, cap(c.tail.buf))
+		}
+	}
+	out := c.result()
+	if err := c.close(); err != nil {
+		t.Fatal(err)
+	}
+	whole := all.String()
+	if len(out) != 3 {
+		t.Fatalf("outputs %+v", out)
+	}
+	if head := out[0].Text.String(); head != whole[:500] {
+		t.Errorf("head %q", head)
+	}
+	if tail := out[2].Text.String(); tail != whole[len(whole)-500:] {
+		t.Errorf("tail %q", tail)
+	}
+	if note := out[1].Text.String(); !strings.Contains(note, fmt.Sprintf("[ocs: %d bytes of output omitted here", len(whole)-1000)) {
+		t.Errorf("note %q", note)
+	}
+	if full, _ := os.ReadFile(log); string(full) != whole {
+		t.Errorf("side log holds %d bytes, want %d", len(full), len(whole))
+	}
+}

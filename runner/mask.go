@@ -162,7 +162,15 @@ func (m *masker) mask(s string) string {
 	if m.replacer == nil {
 		return s
 	}
-	return m.replacer.Replace(s)
+	// A Replacer of several secrets copies s twice even when nothing
+	// matches; most text holds no secret, and a stream chunk may be
+	// megabytes.
+	for _, secret := range m.secrets {
+		if strings.Contains(s, secret) {
+			return m.replacer.Replace(s)
+		}
+	}
+	return s
 }
 
 // maskValue masks every string inside a decoded JSON value.

@@ -66,3 +66,17 @@ type knownSecrets []string
 
 func (k knownSecrets) Known() []string                    { return k }
 func (k knownSecrets) Secret(name string) (string, error) { return "", fmt.Errorf("no %q", name) }
+
+// Text without a secret is returned as it is: a stream chunk of megabytes
+// is not copied to be masked.
+func TestMaskWithoutSecretDoesNotCopy(t *testing.T) {
+	m := &masker{}
+	m.add(`se"cr<et`) // several escaped forms: a Replacer that always copies
+	text := strings.Repeat("0123456789abcdef", 1<<16)
+	if allocs := testing.AllocsPerRun(5, func() { m.mask(text) }); allocs != 0 {
+		t.Errorf("masking 1 MiB without a secret made %v allocations", allocs)
+	}
+	if got := m.mask(text + `se\"cr\u003cet`); got != text+Mask {
+		t.Errorf("the secret's JSON form is not masked: %q", got[len(text):])
+	}
+}

@@ -2,8 +2,10 @@ package jupyter
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,3 +167,45 @@ func BenchmarkTrivialCell(b *testing.B) { benchCell(b, "x = 1") }
 
 // BenchmarkShellTrue is a cell of `!true`: through the bridge, journaled.
 func BenchmarkShellTrue(b *testing.B) { benchCell(b, "!true") }
+
+// countingHost keeps nothing but the number of stream bytes, as a runner
+// past its output cap keeps little.
+type countingHost struct{ bytes int }
+
+func (h *countingHost) Output(o kernel.Output) { h.bytes += len(o.Text) }
+func (h *countingHost) Effect(kernel.Effect)   {}
+func (h *countingHost) Secret(name string) (string, error) {
+	return "", fmt.Errorf("no secret %q", name)
+}
+
+// BenchmarkOutput20MB is the client's memory for a cell that prints 20 MB
+// in 100-byte lines (bench/gen's output20mb): ipykernel sends it in
+// stream messages of a few MB, each read, verified and decoded.
+// peak-heap-MB is the client's, above the heap before the cell.
+func BenchmarkOutput20MB(b *testing.B) {
+	kerneltest.NeedKernel(b)
+	spec, err := Find("python3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := New(context.Background(), Options{Spec: spec, RuntimeDir: b.TempDir(), CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close()
+	src := fmt.Sprintf("line = %q\nfor i in range(200000):\n    print(line)", strings.Repeat("0123456789", 10)[:99])
+	var peak kerneltest.Peak
+	for b.Loop() {
+		h := &countingHost{}
+		p := kerneltest.MeasurePeak(b, func() {
+			if err := k.Execute(context.Background(), kernel.Cell{Source: src}, h); err != nil {
+				b.Fatal(err)
+			}
+		})
+		if h.bytes != 200000*100 {
+			b.Fatalf("the cell printed %d bytes, want %d", h.bytes, 200000*100)
+		}
+		peak.Heap, peak.RSS = max(peak.Heap, p.Heap), max(peak.RSS, p.RSS)
+	}
+	peak.Report(b)
+}

@@ -727,8 +727,9 @@ func (r *run) output(m *message) {
 	}
 	switch m.Header.MsgType {
 	case "stream":
-		var s streamContent
-		if json.Unmarshal(m.Content, &s) == nil && s.Text != "" {
+		// A cell's big output comes in messages of megabytes: decoded
+		// without copies (m is not used again).
+		if s, ok := decodeStream(m.Content); ok && s.Text != "" {
 			if s.Name != "stderr" {
 				s.Name = "stdout"
 			}
