@@ -224,6 +224,7 @@ func looksLikePath(source string) bool {
 
 func runTemplate(cmd *cobra.Command, source string, f *runFlags) error {
 	ctx := cmd.Context()
+	tuneRunGC()
 	if f.sideLogCap <= 0 {
 		return usageError{fmt.Errorf("--side-log-cap must be a positive number of bytes, not %d", f.sideLogCap)}
 	}

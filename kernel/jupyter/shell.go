@@ -50,6 +50,12 @@ func setupCode(sysPath []string) string {
 		"            sys.path.insert(0, p)\n" +
 		"    import ocs_ipython\n" +
 		"    ocs_ipython.install(get_ipython())\n" +
+		// ipykernel sends what was printed every 200 ms: a cell printing
+		// fast sends messages of megabytes, which ocs holds whole while
+		// it reads them (docs/python-templates.md).
+		"    for s in (sys.stdout, sys.stderr):\n" +
+		"        if hasattr(s, 'flush_interval'):\n" +
+		"            s.flush_interval = 0.05\n" +
 		"_ocs_setup()\n" +
 		"del _ocs_setup\n"
 }

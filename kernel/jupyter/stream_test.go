@@ -1,6 +1,7 @@
 package jupyter
 
 import (
+	"context"
 	"encoding/json"
 	"runtime"
 	"strings"
@@ -66,4 +67,14 @@ func FuzzDecodeStream(f *testing.F) {
 			t.Errorf("decodeStream(%q) = %+v, %v; json.Unmarshal gives %+v, %v", content, got, ok, want, wantOK)
 		}
 	})
+}
+
+// The set-up makes the kernel send what a cell prints every 50 ms, so a
+// cell printing fast comes in messages of a few hundred KB.
+func TestKernelFlushesStreamsOften(t *testing.T) {
+	k := startKernel(t, Options{CacheDir: t.TempDir()})
+	out, err := k.RunSilent(context.Background(), "import sys\nprint(sys.stdout.flush_interval, sys.stderr.flush_interval)")
+	if err != nil || out != "0.05 0.05\n" {
+		t.Errorf("flush intervals %q, %v; want 0.05 for both", out, err)
+	}
 }
