@@ -105,6 +105,8 @@ type Kernel struct {
 	bridge *pybridge.Server
 	// ownSetup is ocs's set-up code, run before the steps and Setup.
 	ownSetup string
+	// headless, for an ipykernel, starts it without its debugger.
+	headless *headless
 	// shellEnv is the environment of the cells' shell commands: Env,
 	// without what ocs adds for the kernel process itself.
 	shellEnv []string
@@ -166,6 +168,7 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 // makes the set-up code of the shell semantics.
 func (k *Kernel) prepare() error {
 	register()
+	registerHeadless()
 	cache := k.opts.CacheDir
 	if cache == "" {
 		dir, err := os.UserCacheDir()
@@ -180,6 +183,9 @@ func (k *Kernel) prepare() error {
 	}
 	sysPath := append([]string{dirs["ocs"], dirs[PythonGroup]}, k.opts.SysPath...)
 	k.ownSetup = setupCode(sysPath)
+	if k.headless = newHeadless(k.opts.Spec, k.opts.Env, dirs); k.headless != nil {
+		k.ownSetup = k.headless.restore + k.ownSetup
+	}
 	runtime := k.opts.RuntimeDir
 	if runtime == "" {
 		runtime = os.TempDir()
@@ -322,21 +328,6 @@ type stepError struct{ err error }
 
 func (e *stepError) Error() string { return e.err.Error() }
 
-// headlessArgs are what ocs adds to an IPython kernel's command line: no
-// history database. A headless run's cells are in its record; IPython's
-// history of them would be written into the user's profile
-// (~/.ipython/profile_default/history.sqlite, with an fsync at start and
-// at exit) for no one. In and Out, _i and %history of the running session
-// keep working, in memory.
-func headlessArgs(spec *Spec) []string {
-	for i, a := range spec.Argv {
-		if a == "-m" && i+1 < len(spec.Argv) && (spec.Argv[i+1] == "ipykernel_launcher" || spec.Argv[i+1] == "ipykernel") {
-			return []string{"--HistoryManager.hist_file=:memory:"}
-		}
-	}
-	return nil
-}
-
 // startError explains why a start-up wait ended.
 func (k *Kernel) startError(ctx, sctx context.Context, p *process, err error) error {
 	select {
@@ -371,6 +362,9 @@ func (k *Kernel) environ() []string {
 		set(name, value)
 	}
 	set("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+	if k.headless != nil {
+		set("PYTHONPATH", k.headless.pythonPath(env))
+	}
 	set(pybridge.EnvSocket, k.bridge.Path())
 	// ipykernel exits when this process is gone (a backstop for Pdeathsig).
 	set("JPY_PARENT_PID", strconv.Itoa(os.Getpid()))

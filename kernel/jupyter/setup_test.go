@@ -44,6 +44,17 @@ func (s *recordingStep) runs() []string {
 	return append([]string(nil), s.seen...)
 }
 
+// cancelOnOutput is a host that cancels the cell at its first output.
+type cancelOnOutput struct {
+	kerneltest.Recorder
+	cancel context.CancelFunc
+}
+
+func (h *cancelOnOutput) Output(o kernel.Output) {
+	h.Recorder.Output(o)
+	h.cancel()
+}
+
 // TestSetUp: the set-up code (shell semantics, steps, Setup) runs in each
 // kernel process, a restarted one included; each step gets its own output
 // and sets the cells' shell environment; a headless IPython kernel writes
@@ -53,7 +64,7 @@ func TestSetUp(t *testing.T) {
 	ipythonDir := t.TempDir()
 	step := &recordingStep{}
 	k := startKernel(t, Options{
-		Env:   append(os.Environ(), "IPYTHONDIR="+ipythonDir),
+		Env:   append(os.Environ(), "IPYTHONDIR="+ipythonDir, "PYTHONPATH=/nowhere/theirs"),
 		Steps: []SetupStep{step},
 		Setup: []string{"print('setup ran')\n_ocs_setup_mark = 'set'\n"},
 	})
@@ -74,16 +85,28 @@ func TestSetUp(t *testing.T) {
 		}
 	}
 	check("1")
+	// The kernel started without its debugger; a cell's import of debugpy
+	// finds the real one, and the path is the user's again.
+	rec := &kerneltest.Recorder{}
+	src := "import ipykernel.debugger, os, sys\n" +
+		"print(ipykernel.debugger._is_debugpy_available, os.environ['PYTHONPATH'], [p for p in sys.path if 'headless' in p])\n" +
+		"import debugpy\nprint(debugpy.__file__.startswith('/usr/'))"
+	if err := k.Execute(ctx, kernel.Cell{Source: src}, rec); err != nil {
+		t.Fatalf("debugpy cell: %v (%+v)", err, rec.Outputs())
+	}
+	if got := rec.Stream("stdout"); got != "False /nowhere/theirs []\nTrue\n" {
+		t.Errorf("debugpy cell: stdout %q, want no debugger at start, the user's PYTHONPATH, the real debugpy", got)
+	}
 	if li := k.LanguageInfo(); li["name"] != "python" || li["pygments_lexer"] != "ipython3" || li["version"] == nil {
 		t.Errorf("language_info = %v", li)
 	}
 
 	// A cell that ignores the interrupt gets its kernel killed; the next
 	// cell runs in a new process, set up again.
-	rec := &kerneltest.Recorder{}
 	ictx, icancel := context.WithCancel(ctx)
-	time.AfterFunc(time.Second, icancel)
-	err := k.Execute(ictx, kernel.Cell{Source: "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(20)"}, rec)
+	defer icancel()
+	deaf := &cancelOnOutput{cancel: icancel}
+	err := k.Execute(ictx, kernel.Cell{Source: "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('deaf', flush=True)\ntime.sleep(20)"}, deaf)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("ignored interrupt: %v", err)
 	}
