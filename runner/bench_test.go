@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkRun200Cells measures the runner's own cost per cell (statuses,
-// timing, masking, and the atomic save after every cell) on a 200-cell
+// timing, masking, and the record's saves: the first and the last, and the
+// delayed saves that take the ends of quick cells together) on a 200-cell
 // notebook, with a kernel that does no work. The Go kernel's own per-cell
 // cost is measured in kernel/gokernel.
 func BenchmarkRun200Cells(b *testing.B) {
