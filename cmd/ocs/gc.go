@@ -10,8 +10,8 @@ import (
 // output), but a cell that prints megabytes makes garbage as fast as it
 // prints: the heap then peaks at twice the live heap before each
 // collection. At 50 it peaks at one and a half times, for about a
-// collection more per 4 MB of output (docs/performance.md has the
-// figures).
+// collection more per 4 MB of output (docs/record.md, "Outputs", says
+// so to users).
 const runGCPercent = 50
 
 // tuneRunGC sets runGCPercent for this process unless GOGC says otherwise.
