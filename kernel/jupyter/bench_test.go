@@ -142,7 +142,9 @@ func BenchmarkClose(b *testing.B) {
 	}
 }
 
-func benchCell(b *testing.B, src string) {
+// benchKernel starts the python3 kernel a benchmark runs its cells in,
+// closed when the benchmark ends.
+func benchKernel(b *testing.B) *Kernel {
 	kerneltest.NeedKernel(b)
 	spec, err := Find("python3")
 	if err != nil {
@@ -152,7 +154,12 @@ func benchCell(b *testing.B, src string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer k.Close()
+	b.Cleanup(func() { _ = k.Close() })
+	return k
+}
+
+func benchCell(b *testing.B, src string) {
+	k := benchKernel(b)
 	rec := &kerneltest.Recorder{}
 	for b.Loop() {
 		rec.Reset()
@@ -183,16 +190,7 @@ func (h *countingHost) Secret(name string) (string, error) {
 // stream messages of a few MB, each read, verified and decoded.
 // peak-heap-MB is the client's, above the heap before the cell.
 func BenchmarkOutput20MB(b *testing.B) {
-	kerneltest.NeedKernel(b)
-	spec, err := Find("python3")
-	if err != nil {
-		b.Fatal(err)
-	}
-	k, err := New(context.Background(), Options{Spec: spec, RuntimeDir: b.TempDir(), CacheDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer k.Close()
+	k := benchKernel(b)
 	src := fmt.Sprintf("line = %q\nfor i in range(200000):\n    print(line)", strings.Repeat("0123456789", 10)[:99])
 	var peak kerneltest.Peak
 	for b.Loop() {
