@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,14 +188,7 @@ func TestPythonKill9(t *testing.T) {
 	resume := exec.Command(os.Args[0], "run", record, "--resume")
 	resume.Dir = dir
 	resume.Env = append(os.Environ(), execAsOCS+"=ocs", "OCS_CACHE_DIR="+filepath.Join(dir, "cache"))
-	out, err := resume.CombinedOutput()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), `was killed during the command "echo started | tee -a started.txt; exec sleep 60.0429"`) || !strings.Contains(string(out), "--from 1") {
-		t.Fatalf("resume after kill -9 during a command: %v, want exit 2 naming the command and --from 1:\n%s", err, out)
-	}
-	if got := strings.Join(cellStatuses(t, record), ","); got != "completed,running,pending" {
-		t.Fatalf("the refused resume changed the record: %s", got)
-	}
+	requireResumeRefused(t, resume, record, "echo started | tee -a started.txt; exec sleep 60.0429", 1)
 	resumePython(t, record, "--from", "1")
 	if started, err := os.ReadFile(filepath.Join(dir, "started.txt")); err != nil || string(started) != "started\n" {
 		t.Fatalf("started.txt = %q, %v: the killed command ran again", started, err)
