@@ -11,8 +11,9 @@ import (
 	"ocs/kernel/pybridge"
 )
 
-// headlessGroup is the pybridge group of the stand-in debugpy package that
-// keeps ipykernel from loading its debugger while it starts.
+// headlessGroup is the pybridge group of the stand-in packages that keep an
+// IPython kernel from loading what only a frontend uses while it starts:
+// debugpy (ipykernel's debugger) and jedi (IPython's completer).
 const headlessGroup = "jupyter-headless"
 
 //go:embed all:headless
@@ -54,10 +55,12 @@ func headlessArgs(spec *Spec) []string {
 	return nil
 }
 
-// headless is how an ipykernel starts without its debugger: stub is put
-// first on PYTHONPATH for the start (ipykernel treats the ImportError of
-// its debugpy as "no debugger"), and restore is set-up code that takes it
-// off sys.path and gives PYTHONPATH its own value back.
+// headless is how an ipykernel starts without its debugger and IPython's
+// completer without jedi: stub is put first on PYTHONPATH for the start
+// (ipykernel treats the ImportError of debugpy as "no debugger", IPython
+// that of jedi as "complete without jedi"), and restore is set-up code that
+// takes it off sys.path, forgets the stand-ins and gives PYTHONPATH its own
+// value back.
 type headless struct {
 	stub    string
 	restore string
@@ -89,7 +92,8 @@ func newHeadless(spec *Spec, env []string, dirs map[string]string) *headless {
 		"    import os, sys\n" +
 		"    while " + string(stubJSON) + " in sys.path:\n" +
 		"        sys.path.remove(" + string(stubJSON) + ")\n" +
-		"    sys.modules.pop('debugpy', None)\n" +
+		"    for name in ('debugpy', 'jedi'):\n" +
+		"        sys.modules.pop(name, None)\n" +
 		"    " + restore + "\n" +
 		"_ocs_headless()\n" +
 		"del _ocs_headless\n"}

@@ -85,17 +85,18 @@ func TestSetUp(t *testing.T) {
 		}
 	}
 	check("1")
-	// The kernel started without its debugger; a cell's import of debugpy
-	// finds the real one, and the path is the user's again.
+	// The kernel started without its debugger and IPython's completer
+	// without jedi; a cell's import of either finds the real one, and the
+	// path is the user's again.
 	rec := &kerneltest.Recorder{}
-	src := "import ipykernel.debugger, os, sys\n" +
-		"print(ipykernel.debugger._is_debugpy_available, os.environ['PYTHONPATH'], [p for p in sys.path if 'headless' in p])\n" +
-		"import debugpy\nprint(debugpy.__file__.startswith('/usr/'))"
+	src := "import ipykernel.debugger, IPython.core.completer as c, os, sys\n" +
+		"print(ipykernel.debugger._is_debugpy_available, c.JEDI_INSTALLED, os.environ['PYTHONPATH'], [p for p in sys.path if 'headless' in p])\n" +
+		"import debugpy, jedi\nprint(debugpy.__file__.startswith('/usr/'), jedi.__file__.startswith('/usr/'))"
 	if err := k.Execute(ctx, kernel.Cell{Source: src}, rec); err != nil {
-		t.Fatalf("debugpy cell: %v (%+v)", err, rec.Outputs())
+		t.Fatalf("headless cell: %v (%+v)", err, rec.Outputs())
 	}
-	if got := rec.Stream("stdout"); got != "False /nowhere/theirs []\nTrue\n" {
-		t.Errorf("debugpy cell: stdout %q, want no debugger at start, the user's PYTHONPATH, the real debugpy", got)
+	if got := rec.Stream("stdout"); got != "False False /nowhere/theirs []\nTrue True\n" {
+		t.Errorf("headless cell: stdout %q, want no debugger and no jedi at start, the user's PYTHONPATH, the real debugpy and jedi", got)
 	}
 	if li := k.LanguageInfo(); li["name"] != "python" || li["pygments_lexer"] != "ipython3" || li["version"] == nil {
 		t.Errorf("language_info = %v", li)
