@@ -38,3 +38,15 @@ func benchCell(b *testing.B, src string) {
 		rec.Reset()
 	}
 }
+
+// BenchmarkWorkerStart measures a worker process from its start to its
+// ready message, and its shutdown: what every `ocs run` waits for before
+// its first Go cell (here the test binary is the worker).
+func BenchmarkWorkerStart(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		k := newKernel(b)
+		if err := k.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"syscall"
 
 	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 
 	"ocs/kernel"
 	"ocs/kernel/cellenv"
@@ -131,7 +130,8 @@ type worker struct {
 	secretReplies chan message
 	effectAcks    chan message
 
-	imports map[importKey]bool // packages the session imported
+	imports  map[importKey]bool // packages the session imported
+	packages *packageLoader     // binary packages, loaded on first import
 
 	mu      sync.Mutex
 	cur     *cellRun
@@ -164,11 +164,6 @@ func (f *cellFailure) Error() string { return f.EName + ": " + f.EValue }
 type exitRequest struct{ code int }
 
 func newWorker(out io.Writer) (*worker, error) {
-	// Makes os.Stdout and os.Stderr of cell code our writers rather than
-	// the worker's own file descriptors. Must be set before interp.New.
-	if err := os.Setenv("YAEGI_SPECIAL_STDIO", "1"); err != nil {
-		return nil, fmt.Errorf("set YAEGI_SPECIAL_STDIO: %w", err)
-	}
 	w := &worker{
 		emit:          &emitter{out: newMessageWriter(out)},
 		env:           newEnvStore(os.Environ()),
@@ -177,36 +172,33 @@ func newWorker(out io.Writer) (*worker, error) {
 		effectAcks:    make(chan message, 1),
 		imports:       map[importKey]bool{},
 	}
+	var stdin io.Reader = strings.NewReader("")
 	stdout := streamWriter{e: w.emit, name: "stdout"}
 	stderr := streamWriter{e: w.emit, name: "stderr", frames: w.addFrame}
 	cellStderrMu.Lock()
 	cellStderr = streamWriter{e: w.emit, name: "stderr"}
 	cellStderrMu.Unlock()
 	i := interp.New(interp.Options{
-		Stdin:  strings.NewReader(""),
+		Stdin:  stdin,
 		Stdout: stdout,
 		Stderr: stderr,
 		Env:    w.env.environ(),
 	})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		return nil, fmt.Errorf("load the standard library: %w", err)
-	}
+	// Packages are loaded when cells first import them (packages.go).
+	w.packages = newPackageLoader(i, stdin, stdout, stderr)
 	// Cell code and shell commands share one environment, and os.Exit fails
 	// the cell instead of ending the worker.
-	if err := i.Use(interp.Exports{"os/os": w.osOverrides()}); err != nil {
-		return nil, fmt.Errorf("load os overrides: %w", err)
-	}
-	if err := i.Use(w.hostPackages()); err != nil {
-		return nil, fmt.Errorf("load host packages: %w", err)
-	}
+	w.packages.add(interp.Exports{"os/os": w.osOverrides()})
+	w.packages.add(w.hostPackages())
 	extraMu.Lock()
 	extra := interp.Exports{}
 	for k, v := range extraPackages {
 		extra[k] = v
 	}
 	extraMu.Unlock()
-	if err := i.Use(extra); err != nil {
-		return nil, fmt.Errorf("load registered packages: %w", err)
+	w.packages.add(extra)
+	if err := w.packages.start("ocs/shellbridge", "fmt"); err != nil {
+		return nil, fmt.Errorf("load packages: %w", err)
 	}
 	// Cells reach the bridge under a name they will not use themselves.
 	if _, err := i.Eval(`import ` + bridgeName + ` "ocs/shellbridge"`); err != nil {
@@ -443,6 +435,11 @@ func (w *worker) evalChunk(ctx context.Context, c chunk) error {
 	c, imports := dropKnownImports(c, w.imports)
 	if strings.TrimSpace(c.Src) == "" {
 		return nil
+	}
+	for _, k := range imports {
+		if err := w.packages.ensure(k.path); err != nil {
+			return err
+		}
 	}
 	if _, err := w.eval(ctx, c.evalSource()); err != nil {
 		return err
