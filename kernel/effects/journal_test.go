@@ -211,3 +211,109 @@ func TestJournalReportsTheStartFirst(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// DoStarted lets the live call say when it starts: the start is journaled
+// at that moment (masked), a start that cannot be journaled fails the call
+// as with Do, and a call that never said so is journaled as with Do.
+func TestJournalDoStarted(t *testing.T) {
+	diskFull := errors.New("disk full")
+	tests := []struct {
+		name      string
+		mode      kernel.Mode
+		startErr  error
+		callStart int // times live calls started
+		cancel    bool
+		liveErr   error
+		wantErr   string
+		want      []string
+	}{
+		{name: "start journaled when live says", callStart: 1,
+			want: []string{"prepare", "start shell echo ********", "act", "end shell"}},
+		{name: "started twice journals once", callStart: 2,
+			want: []string{"prepare", "start shell echo ********", "act", "end shell"}},
+		{name: "start not journaled: fails, no end", callStart: 1, startErr: diskFull,
+			wantErr: "journal the start of shell: disk full", want: []string{"prepare", "start shell echo ********"}},
+		{name: "live that did not start: journaled after", liveErr: errors.New("no shell"),
+			wantErr: "no shell", want: []string{"prepare", "start shell echo ********", "end shell no shell"}},
+		{name: "interrupted after the start", callStart: 1, cancel: true,
+			wantErr: context.Canceled.Error(), want: []string{"prepare", "start shell echo ********", "act", "end shell interrupted"}},
+		{name: "replay runs nothing", mode: kernel.Replay, callStart: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []string
+			var journal []kernel.Effect
+			if tt.mode == kernel.Replay {
+				journal = []kernel.Effect{{Op: "shell", Args: map[string]any{"command": "echo ********"}, Result: map[string]any{"exit": 0.0}}}
+			}
+			j := NewJournal(tt.mode, journal, 0, maskHunter, func(e kernel.Effect) error {
+				events = append(events, strings.TrimSpace("end "+e.Op+" "+e.Err))
+				return nil
+			}).OnStart(func(e kernel.Effect) error {
+				events = append(events, "start "+e.Op+" "+e.Args["command"].(string))
+				return tt.startErr
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// Through the package function, as the kernels call it.
+			res, err := DoStarted(ctx, j, "shell", map[string]any{"command": "echo hunter2"}, func(ctx context.Context, started func() error) (map[string]any, error) {
+				events = append(events, "prepare")
+				for i := 0; i < tt.callStart; i++ {
+					if err := started(); err != nil {
+						return nil, err
+					}
+				}
+				if tt.callStart > 0 {
+					events = append(events, "act")
+				}
+				if tt.cancel {
+					cancel()
+				}
+				return map[string]any{"exit": 0}, tt.liveErr
+			})
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if tt.wantErr == "" && toExit(res["exit"]) != 0 {
+				t.Errorf("result %v", res)
+			}
+			if !reflect.DeepEqual(events, tt.want) {
+				t.Errorf("events %q, want %q", events, tt.want)
+			}
+		})
+	}
+}
+
+func toExit(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case float64:
+		return int(n)
+	}
+	return -1
+}
+
+// A Gateway without DoStarted reports the start before live runs; its
+// started is then a no-op.
+func TestDoStartedOnAPlainGateway(t *testing.T) {
+	var events []string
+	g := plainGateway{events: &events}
+	_, err := DoStarted(context.Background(), g, "shell", map[string]any{"command": "true"}, func(ctx context.Context, started func() error) (map[string]any, error) {
+		events = append(events, "live")
+		if err := started(); err != nil {
+			return nil, err
+		}
+		return map[string]any{"exit": 0}, nil
+	})
+	if err != nil || strings.Join(events, ",") != "do,live" {
+		t.Fatalf("events %v, err %v", events, err)
+	}
+}
+
+type plainGateway struct{ events *[]string }
+
+func (g plainGateway) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
+	*g.events = append(*g.events, "do")
+	return live(ctx)
+}
