@@ -214,10 +214,13 @@ func (nb *Notebook) Encode(w io.Writer) error {
 }
 
 func (nb *Notebook) encode(w io.Writer, cache *CellCache) error {
+	return nb.encodeWith(newEncoder(w), cache)
+}
+
+func (nb *Notebook) encodeWith(e *encoder, cache *CellCache) error {
 	if nb.FormatMinor >= 5 {
 		nb.EnsureIDs()
 	}
-	e := newEncoder(w)
 	e.object(nb.members(cache), 0)
 	e.byte('\n')
 	return e.flush()
@@ -339,12 +342,30 @@ func (nb *Notebook) Checkpoint(path string, cache *CellCache) error {
 	return writeAtomic(path, func(w io.Writer) error { return nb.encode(w, cache) }, false)
 }
 
+// Snapshot appends nb's encoding, as Encode writes it, to buf, taking
+// unchanged cells from the cache (which may be nil) as Checkpoint does. It
+// is the half of a checkpoint that must happen while nothing changes nb;
+// WriteCheckpoint, the other half, may then run anywhere.
+func (nb *Notebook) Snapshot(buf *bytes.Buffer, cache *CellCache) error {
+	return nb.encodeWith(newBufferEncoder(buf), cache)
+}
+
 // WriteBytes writes data to path atomically, like WriteFile.
 func WriteBytes(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return writeAtomic(path, writeData(data), true)
+}
+
+// WriteCheckpoint writes data to path atomically without waiting for the
+// disk, like Checkpoint.
+func WriteCheckpoint(path string, data []byte) error {
+	return writeAtomic(path, writeData(data), false)
+}
+
+func writeData(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	}, true)
+	}
 }
 
 func writeAtomic(path string, write func(io.Writer) error, durable bool) (err error) {

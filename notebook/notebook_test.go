@@ -367,6 +367,58 @@ func changedNotebooks(t *testing.T) map[string]*Notebook {
 // TestJupyterIsTheReferee runs Debian's python3-nbformat over the corpus and
 // over notebooks ocs changed and wrote: all must validate, and ocs's layout
 // must be exactly what Jupyter's writer produces.
+// A snapshot (through the cell cache, after a change too) is what Encode
+// writes, and WriteCheckpoint puts it on disk whole, keeping the mode.
+func TestSnapshotIsTheEncoding(t *testing.T) {
+	for _, path := range corpus(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			nb, err := ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := NewCellCache()
+			out := filepath.Join(t.TempDir(), "rec.ipynb")
+			if err := os.WriteFile(out, []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for step := range 3 {
+				if step == 2 && len(nb.Cells) > 0 {
+					// A changed cell, forgotten as the runner does.
+					c := nb.Cells[len(nb.Cells)-1]
+					c.Source = NewText(c.Source.String() + "\n# changed")
+					cache.Forget(c)
+				}
+				var buf bytes.Buffer
+				buf.WriteString("stale bytes a reused buffer held")
+				buf.Reset()
+				if err := nb.Snapshot(&buf, cache); err != nil {
+					t.Fatal(err)
+				}
+				want, err := nb.Bytes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(buf.Bytes(), want) {
+					t.Fatalf("step %d: the snapshot differs from the encoding", step)
+				}
+				if err := WriteCheckpoint(out, buf.Bytes()); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(out)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("step %d: the checkpoint on disk differs (%v)", step, err)
+				}
+			}
+			if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("mode %v (%v), want 0600 kept", fi.Mode().Perm(), err)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
+				t.Fatalf("temporary files left: %v", entries)
+			}
+		})
+	}
+}
+
 func TestJupyterIsTheReferee(t *testing.T) {
 	dir := t.TempDir()
 	var files []string

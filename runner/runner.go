@@ -2,8 +2,9 @@
 // build record: every output, per-cell status and timing, run metadata,
 // parameters and secrets (masked), output caps, and atomic saves before the
 // first cell, before every effect, as cells end and while long cells
-// stream (docs/record.md, "Saving"). It never imports
-// a concrete kernel or provider.
+// stream, the ones the run need not wait for written behind it
+// (docs/record.md, "Saving"). It never imports a concrete kernel or
+// provider.
 package runner
 
 import (
@@ -12,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -152,9 +152,11 @@ type Run struct {
 	start  time.Time
 	params map[string]any // masked, for the record
 
-	mu       sync.Mutex // guards nb and saving
+	mu       sync.Mutex // guards nb and the taking of snapshots
 	lastSave time.Time
-	aborted  bool
+	// savesOver is set by the final save (Execute's or Abort's): no save
+	// comes after it.
+	savesOver bool
 	// dirty says the record in memory holds cell ends not yet saved; the
 	// delayed save (delayedSave, armed while delayArmed) writes them within
 	// SaveDelay. cur is the host of the running cell, whose outputs so far
@@ -164,11 +166,12 @@ type Run struct {
 	delayArmed  bool
 	cur         *cellHost
 
-	// Disk room kept for the final save, and the first save that failed:
-	// it stops the run (stop), and the final save, into the freed room,
-	// says so.
+	// The record's writer, and the number of the last snapshot handed to
+	// it. Its first failed save stops the run (stop), and the final save,
+	// into the disk room kept for it (reserve), says so.
+	writer  *recordWriter
+	seq     uint64
 	reserve reserve
-	saveErr error
 	stop    context.CancelCauseFunc
 	cellNow int // the cell running or last run, for a failed save
 
@@ -255,7 +258,9 @@ func newRun(nb *notebook.Notebook, opts Options) (*Run, error) {
 			mask.add(v)
 		}
 	}
-	return &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, cellExtras: map[*notebook.Cell]map[string]any{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache(), displays: map[string][]shownDisplay{}}, nil
+	r := &Run{opts: opts, nb: nb, mask: mask, kernelSource: map[*notebook.Cell]string{}, cellExtras: map[*notebook.Cell]map[string]any{}, kind: "run", runIndex: -1, cache: notebook.NewCellCache(), displays: map[string][]shownDisplay{}}
+	r.writer = newRecordWriter(opts.Record, &r.reserve, int64(max(opts.OutputCap, DefaultOutputCap)))
+	return r, nil
 }
 
 // KernelName returns the kernelspec name the notebook asks for
@@ -323,7 +328,10 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	ctx, r.stop = context.WithCancelCause(ctx)
 	defer r.stop(nil)
 	r.reserve = reserve{path: reservePath(r.opts.Record)}
-	defer r.reserve.release()
+	defer r.writer.releaseReserve()
+	r.writer.log, r.writer.stop = &r.log, r.stop
+	r.writer.start()
+	defer r.writer.close()
 	r.cellNow = -1
 	if r.opts.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -393,7 +401,9 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopDelayedSave()
-	saveErr := r.saveErr
+	// The saves written behind the run end (or fail) before the final one.
+	r.writer.drain()
+	saveErr := r.writer.failure()
 	if saveErr != nil {
 		// The disk is full, most likely: free the room kept for this
 		// save, so that the record says why the run stopped.
@@ -401,10 +411,12 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 		if res.FailedCell < 0 {
 			res.FailedCell = r.cellNow
 		}
-		r.reserve.release()
+		r.writer.releaseReserve()
 	}
 	r.setRunMetadata(res.Status, res)
-	if err := r.saveDurableLocked(); err != nil {
+	err = r.saveDurableLocked()
+	r.savesOver = true
+	if err != nil {
 		return res, err
 	}
 	r.log.Info().Str("status", string(res.Status)).Dur("took", time.Since(r.start)).Msg("run finished")
@@ -548,7 +560,7 @@ func (h *cellHost) saveSoon() {
 	r := h.r
 	wait := r.opts.SaveInterval - time.Since(r.lastSave)
 	if wait <= 0 {
-		h.saveNow()
+		h.saveBehind()
 		return
 	}
 	if h.timer == nil {
@@ -557,18 +569,22 @@ func (h *cellHost) saveSoon() {
 			defer r.mu.Unlock()
 			h.timer = nil
 			if !h.done {
-				h.saveNow()
+				h.saveBehind()
 			}
 		})
 	}
 }
 
-func (h *cellHost) saveNow() {
+// saveBehind saves the record with the cell's outputs so far, written
+// behind the run. Called with r.mu held.
+func (h *cellHost) saveBehind() {
+	h.takeOutputs()
+	h.r.saveBehindLocked()
+}
+
+func (h *cellHost) takeOutputs() {
 	h.cell.Outputs = h.cap.result()
 	h.r.cache.Forget(h.cell)
-	if err := h.r.saveLocked(); err != nil {
-		h.r.log.Error().Err(err).Msg("save during cell failed")
-	}
 }
 
 // finish stops pending saves; the runner saves the finished cell itself.
@@ -655,8 +671,8 @@ func (h *cellHost) EffectStarted(e kernel.Effect) error {
 	if meta, ok := h.cell.Metadata[notebook.OCSKey].(map[string]any); ok {
 		meta["effects"] = h.effects
 	}
-	h.saveNow()
-	return r.saveErr
+	h.takeOutputs()
+	return r.saveLocked()
 }
 
 // Effect journals an effect that ended, in the place of its start when
@@ -935,11 +951,14 @@ const DefaultSaveDelay = 100 * time.Millisecond
 // SaveDelay. Losing such a cell to a kill -9 loses nothing outside the
 // kernel (it journaled no effect; a resume runs it again), and a save per
 // trivial cell would cost more than the cell. Every other end (a failure,
-// an effect, a long cell) is saved at once. Called with r.mu held.
+// an effect, a long cell) is saved at once, written behind the run: the
+// next cell starts while the disk works, and the next save that waits
+// (its first effect's start, the final save) writes nothing older than
+// it. Called with r.mu held.
 func (r *Run) endSaveLocked(quick bool) {
 	if !quick {
 		// A failed save stops the run; Execute says why in the final save.
-		_ = r.saveLocked()
+		r.saveBehindLocked()
 		return
 	}
 	r.dirty = true
@@ -954,9 +973,10 @@ func (r *Run) endSaveLocked(quick bool) {
 	}
 }
 
-// saveDirty is the delayed save: it writes a dirty record, with the
-// running cell's outputs so far. It holds r.mu, so it never runs while
-// another save does; one that came first leaves it nothing to do.
+// saveDirty is the delayed save: it takes a dirty record, with the
+// running cell's outputs so far, for the writer. It holds r.mu, so it
+// never runs while another snapshot is taken; one that came first leaves
+// it nothing to do.
 func (r *Run) saveDirty() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -965,12 +985,10 @@ func (r *Run) saveDirty() {
 		return
 	}
 	if r.cur != nil {
-		r.cur.saveNow()
+		r.cur.saveBehind()
 		return
 	}
-	if err := r.saveLocked(); err != nil {
-		r.log.Error().Err(err).Msg("delayed save failed")
-	}
+	r.saveBehindLocked()
 }
 
 // stopDelayedSave disarms the delayed save: the run's final save writes
@@ -982,56 +1000,52 @@ func (r *Run) stopDelayedSave() {
 	}
 }
 
-// saveLocked checkpoints the record: atomically, so a kill at any moment
-// leaves a whole file, but without an fsync, which would cost more than the
-// save itself at every cell end.
-func (r *Run) saveLocked() error {
-	return r.save(func(path string) error { return r.nb.Checkpoint(path, r.cache) })
-}
+// How a save is written (see snapshot and recordWriter).
+type saveMode int
+
+const (
+	// saveWait writes atomically, so a kill at any moment leaves a whole
+	// file, but without an fsync, which would cost more than the save
+	// itself; the caller waits for it: before an effect starts.
+	saveWait saveMode = iota
+	// saveBehind is written as saveWait is, by the background writer:
+	// the run goes on meanwhile.
+	saveBehind
+	// saveFinal waits for the disk too (an fsync): at the end of a run.
+	saveFinal
+)
+
+// saveLocked saves the record and returns once it is on disk.
+func (r *Run) saveLocked() error { return r.save(saveWait) }
+
+// saveBehindLocked saves the record behind the run; a failure stops the
+// run (see recordWriter.fail).
+func (r *Run) saveBehindLocked() { _ = r.save(saveBehind) }
 
 // saveDurableLocked writes the record and waits for the disk: at the end of
 // a run.
-func (r *Run) saveDurableLocked() error {
-	return r.save(r.nb.WriteFile)
-}
+func (r *Run) saveDurableLocked() error { return r.save(saveFinal) }
 
-func (r *Run) save(write func(string) error) error {
-	if r.aborted {
+// save takes a snapshot of the record, under r.mu since the run changes
+// the notebook, and hands it to the writer.
+func (r *Run) save(mode saveMode) error {
+	if r.savesOver {
 		return nil
 	}
 	r.keepCellExtras()
-	if err := os.MkdirAll(filepath.Dir(r.opts.Record), 0o755); err != nil {
-		return fmt.Errorf("save record: %w", err)
+	buf := r.writer.buffer()
+	if err := r.nb.Snapshot(buf, r.cache); err != nil {
+		return r.writer.fail(fmt.Errorf("save record: %w", err))
 	}
-	if err := write(r.opts.Record); err != nil {
-		return r.saveFailed(fmt.Errorf("save record: %w", err))
-	}
+	r.seq++
+	s := &snapshot{seq: r.seq, data: buf, durable: mode == saveFinal, final: mode == saveFinal}
 	r.dirty = false
 	r.lastSave = time.Now()
-	if r.saveErr == nil && r.reserve.path != "" {
-		// Room for the final save: the record as it is now, and one
-		// cell's output not yet saved.
-		fi, err := os.Stat(r.opts.Record)
-		if err == nil {
-			err = r.reserve.grow(fi.Size() + int64(max(r.opts.OutputCap, DefaultOutputCap)))
-		}
-		if err != nil {
-			return r.saveFailed(err)
-		}
+	if mode == saveBehind {
+		r.writer.later(s)
+		return nil
 	}
-	return nil
-}
-
-// saveFailed keeps the first failed save and stops the run with it: a run
-// whose record cannot be kept must not go on making effects nobody will
-// know of. Called with r.mu held.
-func (r *Run) saveFailed(err error) error {
-	if r.saveErr == nil && r.stop != nil {
-		r.saveErr = err
-		r.log.Error().Err(err).Msg("save failed, stopping the run")
-		r.stop(fmt.Errorf("%w: %w", errSaveFailed, err))
-	}
-	return err
+	return r.writer.now(s)
 }
 
 // Abort marks the running cell interrupted, saves the record and stops all
@@ -1049,9 +1063,11 @@ func (r *Run) Abort() error {
 	}
 	r.setRunMetadata(Interrupted, Result{FailedCell: -1})
 	r.stopDelayedSave()
+	// Written over whatever the background writer is writing, never under
+	// it (the writer takes the newest snapshot only).
 	err := r.saveDurableLocked()
-	r.aborted = true
-	r.reserve.release()
+	r.savesOver = true
+	r.writer.releaseReserve()
 	return err
 }
 

@@ -73,6 +73,16 @@ func (k *scriptKernel) Execute(ctx context.Context, cell kernel.Cell, host kerne
 			}
 			k.live = append(k.live, arg)
 			host.Effect(kernel.Effect{Op: "shell", Args: map[string]any{"command": arg}, Result: map[string]any{"exit": 0}})
+		case "journal": // an effect journaled at its start, then at its end
+			e := kernel.Effect{Op: "shell", Args: map[string]any{"command": arg}}
+			if s, ok := host.(kernel.EffectStarter); ok {
+				if err := s.EffectStarted(e); err != nil {
+					return err
+				}
+			}
+			k.live = append(k.live, arg)
+			e.Result = map[string]any{"exit": 0}
+			host.Effect(e)
 		case "flaky":
 			if k.flaky {
 				host.Output(kernel.Output{Kind: kernel.Error, EName: "Flaky", EValue: "not yet"})

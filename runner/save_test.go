@@ -94,9 +94,13 @@ func savedQuickCells(statuses []string, quick int) bool {
 	return true
 }
 
-// The ends a kill -9 must never lose are saved before the next cell
-// starts: a cell that made an effect, failed, raised an expected error,
-// or took longer than the save delay.
+// The ends a kill -9 must never lose are saved at once, not with the
+// delayed save: a cell that made an effect, failed, raised an expected
+// error, or took longer than the save delay. They are written behind the
+// run: the next cell starts without waiting for the disk, the record shows
+// the end soon after, and in any case before the next cell's first effect
+// runs (the save of that effect's start waits for the disk, and holds
+// everything before it).
 func TestCellEndsSavedAtOnce(t *testing.T) {
 	cases := []struct {
 		name string
@@ -109,39 +113,111 @@ func TestCellEndsSavedAtOnce(t *testing.T) {
 		{"expected error", "[raises-exception]fail boom", Options{}, "completed"},
 		{"longer than the delay", "pause 60ms", Options{SaveDelay: 20 * time.Millisecond}, "completed"},
 	}
+	// onDisk describes cell i of the record on disk: its status, and its
+	// effects as "done" or "unfinished".
+	onDisk := func(record string, i int) string {
+		nb, err := notebook.ReadFile(record)
+		if err != nil {
+			return err.Error()
+		}
+		meta, _ := nb.Cells[i].Metadata[notebook.OCSKey].(map[string]any)
+		got := status(nb.Cells[i])
+		list, _ := meta["effects"].([]any)
+		for _, e := range list {
+			if e.(map[string]any)[unfinishedKey] == true {
+				got += " unfinished"
+			} else {
+				got += " done"
+			}
+		}
+		return got
+	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		want := tc.want
+		if tc.name == "effect" {
+			want += " done"
+		}
+		t.Run(tc.name+"/before the next effect", func(t *testing.T) {
 			record := filepath.Join(t.TempDir(), "r.ipynb")
-			var onDisk string
-			var effects int
-			tc.opts.Record = record
-			tc.opts.Observer = startObserver{func(c CellInfo) {
-				if c.Index != 1 {
-					return
+			var first, second string
+			opts := tc.opts
+			opts.Record = record
+			opts.SaveInterval = time.Hour // no save of the next cell's own
+			opts.Observer = funcObserver{output: func(c CellInfo) {
+				// The next cell prints once its effect started.
+				if c.Index == 1 && first == "" {
+					first, second = onDisk(record, 0), onDisk(record, 1)
 				}
-				nb, err := notebook.ReadFile(record)
-				if err != nil {
-					onDisk = err.Error()
-					return
-				}
-				onDisk = status(nb.Cells[0])
-				meta, _ := nb.Cells[0].Metadata[notebook.OCSKey].(map[string]any)
-				list, _ := meta["effects"].([]any)
-				effects = len(list)
 			}}
-			r, err := New(makeNotebook(tc.cell, "print next"), tc.opts)
+			r, err := New(makeNotebook(tc.cell, "journal true\nprint next"), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res, err := r.Execute(context.Background(), &scriptKernel{}); err != nil || res.FailedCell > 0 {
 				t.Fatalf("run: %+v, %v", res, err)
 			}
-			if onDisk != tc.want {
-				t.Fatalf("when the next cell started, the record on disk showed the cell %q, want %q", onDisk, tc.want)
+			if first != want || second != "running unfinished" {
+				t.Fatalf("once the next cell's effect started, the record on disk showed the cell %q and the next %q; want %q and %q", first, second, want, "running unfinished")
 			}
-			if tc.name == "effect" && effects != 1 {
-				t.Fatalf("the record on disk had %d effects journaled, want 1", effects)
+		})
+		t.Run(tc.name+"/behind the run", func(t *testing.T) {
+			record := filepath.Join(t.TempDir(), "r.ipynb")
+			opts := tc.opts
+			opts.Record = record
+			// Only the save of the cell's end can write the record while
+			// the next, silent cell runs.
+			opts.SaveInterval = time.Hour
+			started := make(chan struct{})
+			opts.Observer = funcObserver{started: func(c CellInfo) {
+				if c.Index == 1 {
+					close(started)
+				}
+			}}
+			r, err := New(makeNotebook(tc.cell, "sleep"), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			done := make(chan error, 1)
+			go func() {
+				_, err := r.Execute(ctx, &scriptKernel{})
+				done <- err
+			}()
+			select {
+			case <-started:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the next cell never started")
+			}
+			got := ""
+			for i := 0; i < 1000 && got != want; i++ {
+				got = onDisk(record, 0)
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel(ErrInterrupted)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Fatalf("while the next cell ran, the record on disk showed the cell %q; want %q", got, want)
 			}
 		})
 	}
 }
+
+// funcObserver calls its functions, when set, as cells start and print.
+type funcObserver struct{ started, output func(CellInfo) }
+
+func (o funcObserver) CellStarted(c CellInfo) {
+	if o.started != nil {
+		o.started(c)
+	}
+}
+
+func (o funcObserver) CellOutput(c CellInfo, _ kernel.Output) {
+	if o.output != nil {
+		o.output(c)
+	}
+}
+
+func (o funcObserver) CellFinished(CellInfo, Status, time.Duration, error) {}

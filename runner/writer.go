@@ -1,0 +1,252 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"ocs/notebook"
+)
+
+// snapshot is the record encoded at one moment of a run, to be written.
+// Snapshots are numbered in the order they were taken (under Run.mu), so
+// that the writer can tell which of two is newer.
+type snapshot struct {
+	seq  uint64
+	data *bytes.Buffer
+	// durable waits for the disk (an fsync before the rename).
+	durable bool
+	// final is the run's last save (or Abort's): it is written even after
+	// a failed save, to say why the run stopped.
+	final bool
+}
+
+// recordWriter writes a run's snapshots to the record, one at a time:
+// either in the background (later), so that the run goes on while the
+// disk works, or for a caller that waits (now). A snapshot is never written
+// over a newer one, and a pending snapshot that a newer one supersedes is
+// never written at all: at most one snapshot waits while another is
+// written. The first failed write stops the run (stop) and is kept (err):
+// every save after it returns it, and only the final one still writes.
+type recordWriter struct {
+	path    string
+	reserve *reserve
+	// room is what the reserve keeps beyond the record: one cell's capped
+	// output not yet saved.
+	room int64
+	log  *zerolog.Logger
+	stop func(error)
+	// write puts data at path atomically (temp file, rename), with an
+	// fsync when durable; a seam for the tests, which hold writes back.
+	write func(path string, data []byte, durable bool) error
+
+	disk   sync.Mutex // held while a snapshot is written
+	onDisk uint64     // the newest snapshot written; guarded by disk
+
+	mu      sync.Mutex
+	wake    sync.Cond // on mu: a snapshot is pending, a write ended, or closing
+	pending *snapshot
+	busy    bool // the background writer is writing
+	running bool // the background writer runs
+	closed  bool
+	err     error
+	spare   *bytes.Buffer
+	done    chan struct{}
+}
+
+// maxSpare is the largest buffer the writer keeps for the next snapshot:
+// a larger record is encoded into a fresh one rather than keep its size
+// twice for the whole run.
+const maxSpare = 4 << 20
+
+func newRecordWriter(path string, rs *reserve, room int64) *recordWriter {
+	nop := zerolog.Nop()
+	w := &recordWriter{path: path, reserve: rs, room: room, log: &nop, write: writeRecord}
+	w.wake.L = &w.mu
+	return w
+}
+
+func writeRecord(path string, data []byte, durable bool) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if durable {
+		return notebook.WriteBytes(path, data)
+	}
+	return notebook.WriteCheckpoint(path, data)
+}
+
+// start runs the background writer, until close.
+func (w *recordWriter) start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running || w.closed {
+		return
+	}
+	w.running = true
+	w.done = make(chan struct{})
+	go w.loop()
+}
+
+func (w *recordWriter) loop() {
+	defer close(w.done)
+	w.mu.Lock()
+	for {
+		for w.pending == nil && !w.closed {
+			w.wake.Wait()
+		}
+		s := w.pending
+		if s == nil {
+			w.mu.Unlock()
+			return
+		}
+		w.pending, w.busy = nil, true
+		w.mu.Unlock()
+		w.put(s)
+		w.mu.Lock()
+		w.busy = false
+		w.wake.Broadcast()
+	}
+}
+
+// close writes what is pending, stops the background writer and waits
+// for it to end.
+func (w *recordWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.wake.Broadcast()
+	running := w.running
+	w.mu.Unlock()
+	if running {
+		<-w.done
+	}
+}
+
+// buffer returns a buffer to encode the next snapshot into.
+func (w *recordWriter) buffer() *bytes.Buffer {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if b := w.spare; b != nil {
+		w.spare = nil
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// recycle keeps a written or dropped snapshot's buffer for the next one.
+// Called with w.mu held.
+func (w *recordWriter) recycle(s *snapshot) {
+	if s.data.Cap() <= maxSpare {
+		w.spare = s.data
+	}
+	s.data = nil
+}
+
+// later hands s to the background writer and returns at once; s
+// supersedes the snapshot still pending, if any. Without a background
+// writer (closed, or never started), s is written now.
+func (w *recordWriter) later(s *snapshot) {
+	w.mu.Lock()
+	if !w.running || w.closed {
+		w.mu.Unlock()
+		_ = w.now(s)
+		return
+	}
+	if p := w.pending; p != nil {
+		if p.seq > s.seq {
+			w.recycle(s)
+			w.mu.Unlock()
+			return
+		}
+		w.recycle(p)
+	}
+	w.pending = s
+	w.wake.Broadcast()
+	w.mu.Unlock()
+}
+
+// now writes s and returns once s, or a snapshot newer than s, is on disk;
+// or with the error of its write, or of the first failed save. An older
+// pending snapshot is dropped: s holds all it holds.
+func (w *recordWriter) now(s *snapshot) error {
+	w.mu.Lock()
+	if p := w.pending; p != nil && p.seq < s.seq {
+		w.pending = nil
+		w.recycle(p)
+	}
+	w.mu.Unlock()
+	if err := w.put(s); err != nil {
+		return err
+	}
+	return w.failure()
+}
+
+// put writes s unless a newer snapshot is on disk already, or a save
+// failed and s is not the final one; then grows the reserve to what the
+// final save needs.
+func (w *recordWriter) put(s *snapshot) error {
+	w.disk.Lock()
+	defer w.disk.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.recycle(s)
+		w.mu.Unlock()
+	}()
+	failed := w.failure()
+	if s.seq <= w.onDisk || failed != nil && !s.final {
+		return failed
+	}
+	if err := w.write(w.path, s.data.Bytes(), s.durable); err != nil {
+		return w.fail(fmt.Errorf("save record: %w", err))
+	}
+	w.onDisk = s.seq
+	if failed == nil && w.reserve.path != "" {
+		if err := w.reserve.grow(int64(s.data.Len()) + w.room); err != nil {
+			return w.fail(err)
+		}
+	}
+	return nil
+}
+
+// drain waits until no snapshot is pending or being written.
+func (w *recordWriter) drain() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.pending != nil || w.busy {
+		w.wake.Wait()
+	}
+}
+
+// releaseReserve frees the reserve's room, between two writes.
+func (w *recordWriter) releaseReserve() {
+	w.disk.Lock()
+	defer w.disk.Unlock()
+	w.reserve.release()
+}
+
+// failure returns the first failed save, or nil.
+func (w *recordWriter) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// fail keeps the first failed save and stops the run with it: a run whose
+// record cannot be kept must not go on making effects nobody will know
+// of. Without a run to stop (Prepare), err is only returned.
+func (w *recordWriter) fail(err error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil || w.stop == nil {
+		return err
+	}
+	w.err = err
+	w.log.Error().Err(err).Msg("save failed, stopping the run")
+	w.stop(fmt.Errorf("%w: %w", errSaveFailed, err))
+	return err
+}
