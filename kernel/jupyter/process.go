@@ -120,9 +120,12 @@ type channels struct {
 
 var quietLog = log.New(io.Discard, "", 0)
 
-// dial connects every channel; it retries until the kernel has bound its
-// ports or ctx ends.
+// dial connects every channel once the kernel listens on its shell port;
+// it retries until the kernel has bound the others too, or ctx ends.
 func dial(ctx context.Context, c *connection, session string) (*channels, error) {
+	if err := awaitListening(ctx, c.IP, c.ShellPort); err != nil {
+		return nil, err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	id := zmq4.SocketIdentity(session)
 	opts := func(extra ...zmq4.Option) []zmq4.Option {
