@@ -109,3 +109,38 @@ func TestCloseWhileStarting(t *testing.T) {
 		t.Fatalf("execute after close: %v, want kernel.ErrDead", err)
 	}
 }
+
+// TestWorkerGOMAXPROCS checks that the worker runs on one P unless the
+// environment asks for more.
+func TestWorkerGOMAXPROCS(t *testing.T) {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOMAXPROCS=") {
+			env = append(env, kv)
+		}
+	}
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"default", env, "1"},
+		{"explicit", append(append([]string(nil), env...), "GOMAXPROCS=2"), "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := gokernel.New(context.Background(), gokernel.Options{Dir: t.TempDir(), Env: tt.env, WorkerCommand: []string{os.Args[0]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = k.Close() })
+			rec := &kerneltest.Recorder{}
+			if err := k.Execute(context.Background(), kernel.Cell{Source: "import \"runtime\"\nruntime.GOMAXPROCS(0)", Count: 1}, rec); err != nil {
+				t.Fatal(err)
+			}
+			if out, ok := rec.Find(kernel.Result); !ok || out.Data["text/plain"] != tt.want {
+				t.Errorf("GOMAXPROCS in the worker = %v, want %s", out.Data["text/plain"], tt.want)
+			}
+		})
+	}
+}
