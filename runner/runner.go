@@ -169,11 +169,12 @@ type Run struct {
 	// The record's writer, and the number of the last snapshot handed to
 	// it. Its first failed save stops the run (stop), and the final save,
 	// into the disk room kept for it (reserve), says so.
-	writer  *recordWriter
-	seq     uint64
-	reserve reserve
-	stop    context.CancelCauseFunc
-	cellNow int // the cell running or last run, for a failed save
+	writer   *recordWriter
+	seq      uint64
+	lastSize int64 // of the last snapshot
+	reserve  reserve
+	stop     context.CancelCauseFunc
+	cellNow  int // the cell running or last run, for a failed save
 
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
@@ -1027,25 +1028,38 @@ func (r *Run) saveBehindLocked() { _ = r.save(saveBehind) }
 func (r *Run) saveDurableLocked() error { return r.save(saveFinal) }
 
 // save takes a snapshot of the record, under r.mu since the run changes
-// the notebook, and hands it to the writer.
+// the notebook, and hands it to the writer. A save the run waits for, or
+// one of a record past maxBehind, is encoded straight into the file, as
+// no copy of it is needed.
 func (r *Run) save(mode saveMode) error {
 	if r.savesOver {
 		return nil
 	}
 	r.keepCellExtras()
-	buf := r.writer.buffer()
-	if err := r.nb.Snapshot(buf, r.cache); err != nil {
-		return r.writer.fail(fmt.Errorf("save record: %w", err))
-	}
 	r.seq++
-	s := &snapshot{seq: r.seq, data: buf, durable: mode == saveFinal, final: mode == saveFinal}
 	r.dirty = false
-	r.lastSave = time.Now()
-	if mode == saveBehind {
-		r.writer.later(s)
+	// The save interval counts from the end of the save (the hand-over of
+	// one written behind the run): a large record, slow to write, would
+	// otherwise be saved again as soon as it is written.
+	defer func() { r.lastSave = time.Now() }()
+	if mode == saveBehind && r.lastSize <= maxBehind {
+		buf := r.writer.buffer(int(r.lastSize))
+		if err := r.nb.Snapshot(buf, r.cache); err != nil {
+			return r.writer.fail(fmt.Errorf("save record: %w", err))
+		}
+		r.lastSize = int64(buf.Len())
+		r.writer.later(&snapshot{seq: r.seq, data: buf})
 		return nil
 	}
-	return r.writer.now(s)
+	write := func(path string) error { return r.nb.Checkpoint(path, r.cache) }
+	if mode == saveFinal {
+		write = r.nb.WriteFile
+	}
+	size, err := r.writer.direct(r.seq, mode == saveFinal, write)
+	if size > 0 {
+		r.lastSize = size
+	}
+	return err
 }
 
 // Abort marks the running cell interrupted, saves the record and stops all

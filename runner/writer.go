@@ -54,14 +54,22 @@ type recordWriter struct {
 	running bool // the background writer runs
 	closed  bool
 	err     error
-	spare   *bytes.Buffer
+	spare   []*bytes.Buffer
 	done    chan struct{}
 }
 
-// maxSpare is the largest buffer the writer keeps for the next snapshot:
-// a larger record is encoded into a fresh one rather than keep its size
-// twice for the whole run.
-const maxSpare = 4 << 20
+// maxBehind is the largest record written behind the run: a larger one
+// is written as the run waits, encoded straight into the file, since the
+// copies of it in memory (one pending, one being written, one being
+// encoded) would cost more than the wait. Most records are far smaller
+// (shell100's is 40-76 KB); a cell that prints past the output cap (1 MiB)
+// makes one larger.
+const maxBehind = 512 << 10
+
+// spares is how many buffers the writer keeps for the next snapshots: with
+// the one being encoded, as many as can be in use at once (pending, being
+// written), so that a run of small saves allocates none.
+const spares = 2
 
 func newRecordWriter(path string, rs *reserve, room int64) *recordWriter {
 	nop := zerolog.Nop()
@@ -106,7 +114,7 @@ func (w *recordWriter) loop() {
 		}
 		w.pending, w.busy = nil, true
 		w.mu.Unlock()
-		w.put(s)
+		_ = w.putSnapshot(s) // a failure is kept, and stops the run
 		w.mu.Lock()
 		w.busy = false
 		w.wake.Broadcast()
@@ -126,23 +134,31 @@ func (w *recordWriter) close() {
 	}
 }
 
-// buffer returns a buffer to encode the next snapshot into.
-func (w *recordWriter) buffer() *bytes.Buffer {
+// buffer returns a buffer with room for a snapshot of size bytes.
+func (w *recordWriter) buffer(size int) *bytes.Buffer {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if b := w.spare; b != nil {
-		w.spare = nil
-		b.Reset()
-		return b
+	var b *bytes.Buffer
+	if n := len(w.spare); n > 0 {
+		b = w.spare[n-1]
+		w.spare = w.spare[:n-1]
 	}
-	return new(bytes.Buffer)
+	w.mu.Unlock()
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	// A little more than the last snapshot: a record grows by a cell's
+	// output at a time, and a buffer that doubles as it grows leaves its
+	// smaller copies behind.
+	b.Grow(size + size/8 + 4<<10)
+	return b
 }
 
 // recycle keeps a written or dropped snapshot's buffer for the next one.
 // Called with w.mu held.
 func (w *recordWriter) recycle(s *snapshot) {
-	if s.data.Cap() <= maxSpare {
-		w.spare = s.data
+	if len(w.spare) < spares && s.data.Cap() <= 2*maxBehind {
+		w.spare = append(w.spare, s.data)
 	}
 	s.data = nil
 }
@@ -174,39 +190,79 @@ func (w *recordWriter) later(s *snapshot) {
 // or with the error of its write, or of the first failed save. An older
 // pending snapshot is dropped: s holds all it holds.
 func (w *recordWriter) now(s *snapshot) error {
-	w.mu.Lock()
-	if p := w.pending; p != nil && p.seq < s.seq {
-		w.pending = nil
-		w.recycle(p)
-	}
-	w.mu.Unlock()
-	if err := w.put(s); err != nil {
+	w.dropOlder(s.seq)
+	if err := w.putSnapshot(s); err != nil {
 		return err
 	}
 	return w.failure()
 }
 
-// put writes s unless a newer snapshot is on disk already, or a save
-// failed and s is not the final one; then grows the reserve to what the
-// final save needs.
-func (w *recordWriter) put(s *snapshot) error {
-	w.disk.Lock()
-	defer w.disk.Unlock()
+// direct is now for a snapshot that is never held in memory: write
+// encodes the record straight into the file at path, and runs while the
+// caller keeps the notebook from changing (under Run.mu). It returns the
+// record's size, or 0.
+func (w *recordWriter) direct(seq uint64, final bool, write func(path string) error) (int64, error) {
+	w.dropOlder(seq)
+	var size int64
+	err := w.put(seq, final, func() (int64, error) {
+		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
+			return 0, err
+		}
+		if err := write(w.path); err != nil {
+			return 0, err
+		}
+		fi, err := os.Stat(w.path)
+		if err != nil {
+			return 0, err
+		}
+		size = fi.Size()
+		return size, nil
+	})
+	if err == nil {
+		err = w.failure()
+	}
+	return size, err
+}
+
+// dropOlder drops the pending snapshot if it is older than seq.
+func (w *recordWriter) dropOlder(seq uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if p := w.pending; p != nil && p.seq < seq {
+		w.pending = nil
+		w.recycle(p)
+	}
+}
+
+func (w *recordWriter) putSnapshot(s *snapshot) error {
 	defer func() {
 		w.mu.Lock()
 		w.recycle(s)
 		w.mu.Unlock()
 	}()
+	return w.put(s.seq, s.final, func() (int64, error) {
+		return int64(s.data.Len()), w.write(w.path, s.data.Bytes(), s.durable)
+	})
+}
+
+// put writes snapshot seq with write (which returns the record's size),
+// unless a newer snapshot is on disk already, or a save failed and this
+// is not the final one; then grows the reserve to what the final save
+// needs. One snapshot at a time is written.
+func (w *recordWriter) put(seq uint64, final bool, write func() (int64, error)) error {
+	w.disk.Lock()
+	defer w.disk.Unlock()
 	failed := w.failure()
-	if s.seq <= w.onDisk || failed != nil && !s.final {
+	if seq <= w.onDisk || failed != nil && !final {
 		return failed
 	}
-	if err := w.write(w.path, s.data.Bytes(), s.durable); err != nil {
+	size, err := write()
+	if err != nil {
 		return w.fail(fmt.Errorf("save record: %w", err))
 	}
-	w.onDisk = s.seq
+	w.onDisk = seq
 	if failed == nil && w.reserve.path != "" {
-		if err := w.reserve.grow(int64(s.data.Len()) + w.room); err != nil {
+		if err := w.reserve.grow(size + w.room); err != nil {
 			return w.fail(err)
 		}
 	}

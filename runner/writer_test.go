@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -160,6 +162,29 @@ func TestRecordWriterOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, []uint64{5}},
+		{"a save straight into the file waits for the write in flight, and drops the pending one", func(t *testing.T, w *recordWriter, d *heldDisk, release func()) {
+			w.later(snap(1))
+			d.inFlight(t, 1)
+			w.later(snap(2))
+			done := make(chan error, 1)
+			go func() {
+				_, err := w.direct(3, false, func(path string) error {
+					d.mu.Lock()
+					d.written = append(d.written, 3)
+					d.mu.Unlock()
+					return os.WriteFile(path, []byte("3"), 0o644)
+				})
+				done <- err
+			}()
+			for i := 0; i < 1000 && pending(w) != nil; i++ {
+				time.Sleep(time.Millisecond)
+			}
+			requireWaiting(t, done)
+			release()
+			if err := requireReturned(t, done); err != nil {
+				t.Fatal(err)
+			}
+		}, []uint64{1, 3}},
 		{"an older snapshot handed over after a newer pending one is dropped", func(t *testing.T, w *recordWriter, d *heldDisk, release func()) {
 			w.later(snap(1))
 			d.inFlight(t, 1)
@@ -228,15 +253,12 @@ func TestRecordWriterFailure(t *testing.T) {
 	}
 }
 
-// A save written behind the run that fails (here: the disk room kept for
-// the final save cannot grow, the way a full disk makes it fail) stops the
-// run promptly, whichever save it was: the end of a long cell, a quick
-// cell's delayed save, a streaming cell's own. The final save, into the
-// freed room, says why.
+// A save written behind the run that fails stops the run promptly,
+// whichever save it was: the end of a long cell, a quick cell's delayed
+// save, a streaming cell's own. The final save says why. (cmd/ocs's
+// TestFaultFullDisk fills a real disk; here the writer's disk fails once
+// the first cell has started.)
 func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
-	// 800 KB of output make the record need more room than the reserve
-	// first kept (1.5 MiB for a small record and one cell's output).
-	const big = "spew 800000"
 	cases := []struct {
 		name  string
 		cells []string
@@ -246,33 +268,31 @@ func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
 		// stop ended it.
 		failed []int
 	}{
-		{"the end of a long cell", []string{big + "\npause 150ms", "sleep", "print never"}, Options{}, []int{0, 1}},
-		{"the delayed save of a quick cell", []string{big, "sleep", "print never"}, Options{SaveDelay: 300 * time.Millisecond}, []int{0, 1}},
-		{"the save of a streaming cell", []string{big + "\nsleep", "print never", "print never"}, Options{SaveInterval: time.Millisecond}, []int{0}},
+		{"the end of a long cell", []string{"print a\npause 150ms", "sleep", "print never"}, Options{}, []int{0, 1}},
+		{"the delayed save of a quick cell", []string{"print a", "sleep", "print never"}, Options{SaveDelay: 300 * time.Millisecond}, []int{0, 1}},
+		{"the save of a streaming cell", []string{"print a\nsleep", "print never", "print never"}, Options{SaveInterval: time.Millisecond}, []int{0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			record := filepath.Join(dir, "r.ipynb")
-			res := reservePath(record)
+			var full atomic.Bool
 			opts := tc.opts
 			opts.Record = record
 			opts.Observer = funcObserver{started: func(c CellInfo) {
 				if c.Index == 0 {
-					// After the first save: the reserve exists. A folder
-					// in its place cannot grow, and goes with the
-					// reserve's release as the file would.
-					if err := os.Remove(res); err != nil {
-						t.Error(err)
-					}
-					if err := os.Mkdir(res, 0o755); err != nil {
-						t.Error(err)
-					}
+					full.Store(true)
 				}
 			}}
 			r, err := New(makeNotebook(tc.cells...), opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			r.writer.write = func(path string, data []byte, durable bool) error {
+				if full.Load() {
+					return fmt.Errorf("write %s: %w", path, syscall.ENOSPC)
+				}
+				return writeRecord(path, data, durable)
 			}
 			type outcome struct {
 				res Result
@@ -289,7 +309,8 @@ func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
 			case <-time.After(20 * time.Second):
 				t.Fatal("the run went on after its save failed")
 			}
-			if got.err == nil || !strings.Contains(got.err.Error(), "keep room for the record's final save") {
+			const cause = "no space left on device"
+			if got.err == nil || !strings.Contains(got.err.Error(), cause) {
 				t.Fatalf("Execute returned %v; want the failed save", got.err)
 			}
 			if got.res.Status != Failed || !slices.Contains(tc.failed, got.res.FailedCell) {
@@ -301,17 +322,16 @@ func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
 			}
 			meta := rec.Metadata[notebook.OCSKey].(map[string]any)
 			fc, _ := meta["failed_cell"].(map[string]any)
-			cause, _ := fc["error"].(string)
-			if meta["status"] != "failed" || !strings.Contains(cause, "keep room for the record's final save") || !strings.Contains(cause, "is a directory") {
+			if msg, _ := fc["error"].(string); meta["status"] != "failed" || !strings.Contains(msg, cause) {
 				t.Fatalf("the final record says %v, failed_cell %v; want failed with the cause", meta["status"], fc)
 			}
-			if n := len(outputText(rec.Cells[0])); n < 800000 {
-				t.Errorf("the final record kept %d bytes of the first cell's output, want all 800000", n)
+			if out := outputText(rec.Cells[0]); !strings.HasPrefix(out, "a\n") {
+				t.Errorf("the final record has the first cell's output %q, want it kept", out)
 			}
 			if s := status(rec.Cells[2]); s != "pending" {
 				t.Errorf("the last cell is %q; the run must stop at the failed save", s)
 			}
-			if _, err := os.Stat(res); !os.IsNotExist(err) {
+			if _, err := os.Stat(reservePath(record)); !os.IsNotExist(err) {
 				t.Errorf("the reserve is left behind: %v", err)
 			}
 		})
