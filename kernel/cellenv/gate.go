@@ -15,24 +15,26 @@ import (
 //
 // A non-interactive bash that is not in posix mode runs the file named by
 // $BASH_ENV before `-c LINE`. Here that file is fd 3, a pipe holding
-// gateScript, and the script waits for one line on fd 4, a pipe whose
-// write end only this process holds. "go" comes once Ready returned nil;
-// any other end (Ready failed, the context ended, this process died)
-// closes fd 4 without it, and the script exits the shell before LINE. So
-// the gate fails closed: a shell that was not told to go runs nothing of
-// the line.
+// gateScript, and the script waits for a newline on fd 4, a pipe whose
+// write end only this process holds. The newline comes once Ready
+// returned nil; any other end (Ready failed, the context ended, this
+// process died) closes fd 4 without it, read fails, and the script exits
+// the shell before LINE. So the gate fails closed: a shell that was not
+// told to go runs nothing of the line.
 //
-// Before the line runs the script takes back what it added: BASH_ENV, fds
-// 3 and 4, its function, TMOUT's hold on its read; $_ is the call's last
+// The script takes back what it added (BASH_ENV, fds 3 and 4, its
+// function, TMOUT's hold on its read) before it waits, but fd 4, so that
+// little is left to do once the line may run; $_ is the call's last
 // argument, which is $_ as bash set it. What remains is what any startup
 // file leaves, and harmless: PIPESTATUS exists before the line's first
 // command, and BASH_ARGC (meaningful only with extdebug) holds a 0.
 const gateScript = `__ocs_gate() {
 	local REPLY TMOUT
-	read -r -u 4 && [[ $REPLY == go ]] || exit 1
 	unset -v BASH_ENV
-	exec 3<&- 4<&-
 	unset -f __ocs_gate
+	exec 3<&-
+	read -r -u 4 || exit 1
+	exec 4<&-
 }
 __ocs_gate "$_"
 `
@@ -40,8 +42,8 @@ __ocs_gate "$_"
 // gateEnv is how the shell finds the script: the fd the child gets as 3.
 const gateEnv = "BASH_ENV=/dev/fd/3"
 
-// gateGo is what opens the gate.
-const gateGo = "go\n"
+// gateGo is what opens the gate: the line read waits for.
+const gateGo = "\n"
 
 // notGateable are the variables with which bash would not run the script
 // as written: BASH_ENV is the user's own (bash must run it as it would);
