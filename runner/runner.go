@@ -1010,7 +1010,7 @@ const (
 	// itself; the caller waits for it: before an effect starts.
 	saveWait saveMode = iota
 	// saveBehind is written as saveWait is, by the background writer:
-	// the run goes on meanwhile.
+	// the run goes on meanwhile (a record past maxBehind is a saveWait).
 	saveBehind
 	// saveFinal waits for the disk too (an fsync): at the end of a run.
 	saveFinal

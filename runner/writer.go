@@ -27,7 +27,8 @@ type snapshot struct {
 
 // recordWriter writes a run's snapshots to the record, one at a time:
 // either in the background (later), so that the run goes on while the
-// disk works, or for a caller that waits (now). A snapshot is never written
+// disk works, or for a caller that waits (now; direct, for a snapshot
+// encoded straight into the file). A snapshot is never written
 // over a newer one, and a pending snapshot that a newer one supersedes is
 // never written at all: at most one snapshot waits while another is
 // written. The first failed write stops the run (stop) and is kept (err):
