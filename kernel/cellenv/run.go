@@ -27,13 +27,6 @@ type Command struct {
 	// Started, when set, is called with the shell's PID, which is also its
 	// process group's id, once it runs; Ended once that group is killed.
 	Started, Ended func(pid int)
-	// Ready, when set, is called before the shell may run anything of
-	// Line (the caller journals the command's start in it): when it
-	// fails, Run kills the shell, Line never runs, and Run returns Ready's
-	// error. bash starts while Ready runs (after Started), blocked at a
-	// gate until Ready returned; any other shell, or a bash that could not
-	// be gated, starts after Ready returned.
-	Ready func() error
 }
 
 // heldOutputGrace is how long output is still read after the shell exited,
@@ -63,24 +56,6 @@ func Run(ctx context.Context, c Command) (int, error) {
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
 	cmd.SysProcAttr = shellProcAttr()
-	var g *gate
-	if c.Ready != nil {
-		env := c.Env
-		if env == nil {
-			env = os.Environ()
-		}
-		if gateable(shell, env) {
-			g = newGate()
-		}
-		if g == nil {
-			if err := c.Ready(); err != nil {
-				return 0, err
-			}
-		} else {
-			cmd.Env = append(env[:len(env):len(env)], gateEnv)
-			cmd.ExtraFiles = []*os.File{g.script, g.wait}
-		}
-	}
 	var pipes []*outPipe
 	attach := func(w io.Writer) (*os.File, error) {
 		if w == nil {
@@ -102,9 +77,6 @@ func Run(ctx context.Context, c Command) (int, error) {
 	}
 	stdout, err := attach(c.Stdout)
 	if err != nil {
-		if g != nil {
-			g.closeAll()
-		}
 		return 0, fmt.Errorf("start %s: %w", shell, err)
 	}
 	stderr := stdout
@@ -112,9 +84,6 @@ func Run(ctx context.Context, c Command) (int, error) {
 		if stderr, err = attach(c.Stderr); err != nil {
 			closeAll(stdout)
 			closePipes(pipes)
-			if g != nil {
-				g.closeAll()
-			}
 			return 0, fmt.Errorf("start %s: %w", shell, err)
 		}
 	}
@@ -132,14 +101,8 @@ func Run(ctx context.Context, c Command) (int, error) {
 	if stderr != stdout {
 		closeAll(stderr)
 	}
-	if g != nil {
-		g.started()
-	}
 	if err != nil {
 		closePipes(pipes)
-		if g != nil {
-			g.release(false)
-		}
 		return 0, fmt.Errorf("start %s: %w", shell, err)
 	}
 	pid := cmd.Process.Pid
@@ -148,16 +111,6 @@ func Run(ctx context.Context, c Command) (int, error) {
 	}
 	killGroup := func() { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 	stop := context.AfterFunc(ctx, killGroup)
-	var readyErr error
-	if g != nil {
-		// The shell initialises meanwhile, then waits at the gate.
-		readyErr = c.Ready()
-		ok := readyErr == nil && ctx.Err() == nil
-		g.release(ok)
-		if !ok {
-			killGroup()
-		}
-	}
 
 	exited := make(chan error, 1)
 	go func() {
@@ -176,9 +129,6 @@ func Run(ctx context.Context, c Command) (int, error) {
 	closePipes(pipes)
 	if c.Ended != nil {
 		c.Ended(pid)
-	}
-	if readyErr != nil {
-		return 0, readyErr
 	}
 	if ctx.Err() != nil {
 		return 0, ctx.Err()

@@ -20,25 +20,6 @@ type Gateway interface {
 	Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error)
 }
 
-// StartingGateway is a Gateway whose Live calls may report their start
-// themselves, at the moment they are about to act (see Journal.DoStarted).
-type StartingGateway interface {
-	Gateway
-	DoStarted(ctx context.Context, op string, args map[string]any, live func(ctx context.Context, started func() error) (map[string]any, error)) (map[string]any, error)
-}
-
-// DoStarted routes a call that reports its start itself through g: its
-// DoStarted when it has one, else its Do, where the start is reported
-// before live runs (started then returns nil).
-func DoStarted(ctx context.Context, g Gateway, op string, args map[string]any, live func(ctx context.Context, started func() error) (map[string]any, error)) (map[string]any, error) {
-	if sg, ok := g.(StartingGateway); ok {
-		return sg.DoStarted(ctx, op, args, live)
-	}
-	return g.Do(ctx, op, args, func(ctx context.Context) (map[string]any, error) {
-		return live(ctx, func() error { return nil })
-	})
-}
-
 // ErrNoCell is returned by Do when no cell is running, e.g. from a goroutine
 // that outlived the cell that started it.
 var ErrNoCell = errors.New("no cell is running")

@@ -30,7 +30,7 @@ type Journal struct {
 	diverged *kernel.DivergenceError
 }
 
-var _ StartingGateway = (*Journal)(nil)
+var _ Gateway = (*Journal)(nil)
 
 // NewJournal returns the gateway of one run of a cell. mode and journal are
 // the cell's (kernel.Cell.Mode and Journal), cellIndex its index (named in
@@ -64,22 +64,6 @@ func (j *Journal) OnStart(f func(kernel.Effect) error) *Journal {
 // and reports the effect with Err kernel.ErrEffectInterrupted: it started,
 // and may have done part of its work.
 func (j *Journal) Do(ctx context.Context, op string, args map[string]any, live func(ctx context.Context) (map[string]any, error)) (map[string]any, error) {
-	return j.DoStarted(ctx, op, args, func(ctx context.Context, started func() error) (map[string]any, error) {
-		if err := started(); err != nil {
-			return nil, err
-		}
-		return live(ctx)
-	})
-}
-
-// DoStarted is Do for a Live call that reports its start itself, so that it
-// can prepare meanwhile (a shell command starts its shell while the start
-// is saved): live must call started, which journals the start (OnStart),
-// before it does anything outside this process, and do nothing of the
-// call when started fails; Do then fails as when OnStart fails. A live
-// that returns without having called started did nothing: Do journals the
-// start then, and the call ends as with Do.
-func (j *Journal) DoStarted(ctx context.Context, op string, args map[string]any, live func(ctx context.Context, started func() error) (map[string]any, error)) (map[string]any, error) {
 	// Host packages pass arguments as the code gave them (a node's
 	// environment may hold a password): secrets are masked before the call
 	// is compared with the journal or journaled.
@@ -87,20 +71,12 @@ func (j *Journal) DoStarted(ctx context.Context, op string, args map[string]any,
 	if j.mode == kernel.Replay {
 		return j.replay(op, args)
 	}
-	var once sync.Once
-	var startErr error
-	started := func() error {
-		once.Do(func() {
-			if j.onStart != nil {
-				startErr = j.onStart(kernel.Effect{Op: op, Args: args})
-			}
-		})
-		return startErr
+	if j.onStart != nil {
+		if err := j.onStart(kernel.Effect{Op: op, Args: args}); err != nil {
+			return nil, fmt.Errorf("journal the start of %s: %w", op, err)
+		}
 	}
-	res, err := live(ctx, started)
-	if err := started(); err != nil {
-		return nil, fmt.Errorf("journal the start of %s: %w", op, err)
-	}
+	res, err := live(ctx)
 	if ctx.Err() != nil {
 		_ = j.report(kernel.Effect{Op: op, Args: args, Err: kernel.ErrEffectInterrupted})
 		return nil, ctx.Err()

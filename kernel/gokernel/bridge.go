@@ -122,8 +122,8 @@ func (w *worker) runCommand(shell, command string, capture bool) []string {
 	if capture {
 		args["capture"] = true
 	}
-	res, err := run.gw.DoStarted(ctx, "shell", args, func(ctx context.Context, started func() error) (map[string]any, error) {
-		status, lines, err := w.runShell(ctx, shell, command, capture, started)
+	res, err := run.gw.Do(ctx, "shell", args, func(ctx context.Context) (map[string]any, error) {
+		status, lines, err := w.runShell(ctx, shell, command, capture)
 		if err != nil {
 			return nil, err
 		}
@@ -154,15 +154,12 @@ func (w *worker) failGateway(err error, what string) {
 
 // runShell runs command (cellenv.Run: its own process group, killed when
 // ctx ends), streaming its output as the cell's, and tells the supervisor
-// about the group so that a worker that is killed takes it along. started
-// reports the effect's start (a round trip to the supervisor, which saves
-// it): the shell starts meanwhile and runs the line only once it returned.
-func (w *worker) runShell(ctx context.Context, shell, command string, capture bool, started func() error) (int, []string, error) {
+// about the group so that a worker that is killed takes it along.
+func (w *worker) runShell(ctx context.Context, shell, command string, capture bool) (int, []string, error) {
 	var captured strings.Builder
 	c := cellenv.Command{
 		Shell:  shell,
 		Line:   command,
-		Ready:  started,
 		Env:    w.env.environ(),
 		Stdout: streamWriter{e: w.emit, name: "stdout"},
 		Stderr: streamWriter{e: w.emit, name: "stderr"},

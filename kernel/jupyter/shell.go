@@ -87,10 +87,8 @@ func serveShell(ctx context.Context, call *pybridge.Call) (map[string]any, error
 	if capture {
 		args["capture"] = true
 	}
-	// The shell starts while the journal saves the command's start, and
-	// runs the line only once that is saved (cellenv's Ready).
-	res, err := effects.DoStarted(ctx, gw, "shell", args, func(ctx context.Context, started func() error) (map[string]any, error) {
-		c := cellenv.Command{Shell: cc.shell, Line: command, Dir: cwd, Env: cc.env, Stdout: call.Stdout, Stderr: call.Stderr, Ready: started}
+	res, err := gw.Do(ctx, "shell", args, func(ctx context.Context) (map[string]any, error) {
+		c := cellenv.Command{Shell: cc.shell, Line: command, Dir: cwd, Env: cc.env, Stdout: call.Stdout, Stderr: call.Stderr}
 		var out strings.Builder
 		if capture {
 			// As IPython's getoutput: stderr is captured with stdout.

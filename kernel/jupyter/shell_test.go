@@ -3,7 +3,6 @@ package jupyter
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,13 +119,12 @@ func TestShellSemantics(t *testing.T) {
 	})
 	t.Run("start journaled before the command runs", func(t *testing.T) {
 		marker := filepath.Join(dir, "started")
-		// The shell starts while the start is journaled, and waits.
-		host := &startHost{marker: marker, waitShell: true}
+		host := &startHost{marker: marker}
 		if err := exec("!touch "+marker+"\nprint('after')", kernel.Cell{}, host); err != nil {
 			t.Fatal(err)
 		}
-		if len(host.starts) != 1 || host.starts[0] != "shell touch "+marker+" (shell waiting, marker absent)" {
-			t.Errorf("starts %q, want one start of the command, seen before it ran, its shell waiting", host.starts)
+		if len(host.starts) != 1 || host.starts[0] != "shell touch "+marker+" (marker absent)" {
+			t.Errorf("starts %q, want one start of the command, seen before it ran", host.starts)
 		}
 		if e := host.Effects(); len(e) != 1 || e[0].Result["exit"] != 0 {
 			t.Errorf("the end was not journaled after the start: %+v", e)
@@ -182,50 +180,21 @@ func TestShellSemantics(t *testing.T) {
 
 // startHost is a Recorder that journals starts too (kernel.EffectStarter),
 // noting whether the command had already made its marker.
-// With waitShell it first waits (bounded) for the command's bash to have
-// started and to wait at cellenv's gate, and notes whether it did.
 type startHost struct {
 	kerneltest.Recorder
-	marker    string
-	fail      error
-	waitShell bool
-	starts    []string
+	marker string
+	fail   error
+	starts []string
 }
 
 func (h *startHost) EffectStarted(e kernel.Effect) error {
 	seen := "marker absent"
-	if h.waitShell {
-		seen = "shell not started, " + seen
-		if shellAtGate(h.marker) {
-			seen = "shell waiting, marker absent"
-		}
-	}
 	if _, err := os.Stat(h.marker); err == nil {
 		seen = "marker present"
 	}
 	cmd, _ := e.Args["command"].(string)
 	h.starts = append(h.starts, e.Op+" "+cmd+" ("+seen+")")
 	return h.fail
-}
-
-// shellAtGate waits up to 5 s for a process whose command line holds
-// word to block reading its fd 4: a gated bash that waits to run its line.
-func shellAtGate(word string) bool {
-	want := fmt.Sprintf("%d 0x4 ", syscall.SYS_READ)
-	for i := 0; i < 250; i++ {
-		procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-		for _, p := range procs {
-			cmdline, err := os.ReadFile(p)
-			if err != nil || !strings.Contains(string(cmdline), word) {
-				continue
-			}
-			if sc, err := os.ReadFile(filepath.Join(filepath.Dir(p), "syscall")); err == nil && strings.HasPrefix(string(sc), want) {
-				return true
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
 }
 
 func pyString(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
