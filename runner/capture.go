@@ -45,6 +45,10 @@ type capture struct {
 	logDropped int64 // bytes past logCap, not written
 }
 
+// kept is how many bytes of output the record holds for this capture: the
+// stream text kept (the head, and the tail past the cap) and the rich data.
+func (c *capture) kept() int { return c.size + c.tail.n + c.rich }
+
 func newCapture(limit int, logPath string) *capture {
 	if limit <= 0 {
 		limit = DefaultOutputCap

@@ -172,9 +172,13 @@ type Run struct {
 	writer   *recordWriter
 	seq      uint64
 	lastSize int64 // of the last snapshot
-	reserve  reserve
-	stop     context.CancelCauseFunc
-	cellNow  int // the cell running or last run, for a failed save
+	// grown is how much output the record took in since then: a record
+	// that grew past maxBehind meanwhile (a cell printing megabytes) is
+	// written as the run waits, never copied whole into memory first.
+	grown   int
+	reserve reserve
+	stop    context.CancelCauseFunc
+	cellNow int // the cell running or last run, for a failed save
 
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
@@ -599,6 +603,8 @@ func (h *cellHost) finish() {
 }
 
 func (h *cellHost) record(o kernel.Output) {
+	before := h.cap.kept()
+	defer func() { h.r.grown += max(0, h.cap.kept()-before) }()
 	switch o.Kind {
 	case kernel.Stream:
 		h.cap.stream(o.Name, o.Text)
@@ -1042,7 +1048,9 @@ func (r *Run) save(mode saveMode) error {
 	// one written behind the run): a large record, slow to write, would
 	// otherwise be saved again as soon as it is written.
 	defer func() { r.lastSave = time.Now() }()
-	if mode == saveBehind && r.lastSize <= maxBehind {
+	expected := r.lastSize + int64(r.grown)
+	r.grown = 0
+	if mode == saveBehind && expected <= maxBehind {
 		buf := r.writer.buffer(int(r.lastSize))
 		if err := r.nb.Snapshot(buf, r.cache); err != nil {
 			return r.writer.fail(fmt.Errorf("save record: %w", err))

@@ -337,3 +337,36 @@ func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
 		})
 	}
 }
+
+// A cell that prints more than maxBehind between two saves gets them
+// written as the run waits, encoded straight into the file: the writer is
+// never handed a copy of such a record (with a 64 MiB output cap, those
+// copies took the run's peak memory from 62 to 107 MB).
+func TestLargeRecordNotCopied(t *testing.T) {
+	record := filepath.Join(t.TempDir(), "r.ipynb")
+	r, err := New(makeNotebook("spew 3000000", "pause 300ms"), Options{Record: record, OutputCap: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var largest atomic.Int64
+	r.writer.write = func(path string, data []byte, durable bool) error {
+		if n := int64(len(data)); n > largest.Load() {
+			largest.Store(n)
+		}
+		return writeRecord(path, data, durable)
+	}
+	res, err := r.Execute(context.Background(), &scriptKernel{})
+	if err != nil || res.Status != Completed {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	if n := largest.Load(); n > 2*maxBehind {
+		t.Fatalf("the writer was handed a record of %d bytes; records past %d must be written straight into the file", n, maxBehind)
+	}
+	rec, err := notebook.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := outputText(rec.Cells[0]); len(out) != 3000000 {
+		t.Fatalf("the record holds %d bytes of the cell's output, want all 3000000", len(out))
+	}
+}
