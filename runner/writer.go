@@ -18,8 +18,6 @@ import (
 type snapshot struct {
 	seq  uint64
 	data *bytes.Buffer
-	// durable waits for the disk (an fsync before the rename).
-	durable bool
 	// final is the run's last save (or Abort's): it is written even after
 	// a failed save, to say why the run stopped.
 	final bool
@@ -41,9 +39,10 @@ type recordWriter struct {
 	room int64
 	log  *zerolog.Logger
 	stop func(error)
-	// write puts data at path atomically (temp file, rename), with an
-	// fsync when durable; a seam for the tests, which hold writes back.
-	write func(path string, data []byte, durable bool) error
+	// write puts data at path atomically (temp file, rename), without an
+	// fsync (the final save, which waits for the disk, is encoded straight
+	// into the file); a seam for the tests, which hold writes back.
+	write func(path string, data []byte) error
 
 	disk   sync.Mutex // held while a snapshot is written
 	onDisk uint64     // the newest snapshot written; guarded by disk
@@ -74,19 +73,9 @@ const spares = 2
 
 func newRecordWriter(path string, rs *reserve, room int64) *recordWriter {
 	nop := zerolog.Nop()
-	w := &recordWriter{path: path, reserve: rs, room: room, log: &nop, write: writeRecord}
+	w := &recordWriter{path: path, reserve: rs, room: room, log: &nop, write: notebook.WriteCheckpoint}
 	w.wake.L = &w.mu
 	return w
-}
-
-func writeRecord(path string, data []byte, durable bool) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	if durable {
-		return notebook.WriteBytes(path, data)
-	}
-	return notebook.WriteCheckpoint(path, data)
 }
 
 // start runs the background writer, until close.
@@ -206,9 +195,6 @@ func (w *recordWriter) direct(seq uint64, final bool, write func(path string) er
 	w.dropOlder(seq)
 	var size int64
 	err := w.put(seq, final, func() (int64, error) {
-		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
-			return 0, err
-		}
 		if err := write(w.path); err != nil {
 			return 0, err
 		}
@@ -242,7 +228,7 @@ func (w *recordWriter) putSnapshot(s *snapshot) error {
 		w.mu.Unlock()
 	}()
 	return w.put(s.seq, s.final, func() (int64, error) {
-		return int64(s.data.Len()), w.write(w.path, s.data.Bytes(), s.durable)
+		return int64(s.data.Len()), w.write(w.path, s.data.Bytes())
 	})
 }
 
@@ -257,7 +243,12 @@ func (w *recordWriter) put(seq uint64, final bool, write func() (int64, error)) 
 	if seq <= w.onDisk || failed != nil && !final {
 		return failed
 	}
-	size, err := write()
+	// The record's folder may not exist yet (the first save), or no more.
+	err := os.MkdirAll(filepath.Dir(w.path), 0o755)
+	var size int64
+	if err == nil {
+		size, err = write()
+	}
 	if err != nil {
 		return w.fail(fmt.Errorf("save record: %w", err))
 	}

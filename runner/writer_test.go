@@ -36,7 +36,7 @@ func newHeldDisk() *heldDisk {
 	return &heldDisk{entered: make(chan uint64, 16), release: make(chan struct{}, 16), failing: map[uint64]bool{}}
 }
 
-func (d *heldDisk) write(path string, data []byte, durable bool) error {
+func (d *heldDisk) write(path string, data []byte) error {
 	seq, _ := strconv.ParseUint(string(data), 10, 64)
 	d.entered <- seq
 	<-d.release
@@ -46,7 +46,7 @@ func (d *heldDisk) write(path string, data []byte, durable bool) error {
 	d.mu.Lock()
 	d.written = append(d.written, seq)
 	d.mu.Unlock()
-	return writeRecord(path, data, durable)
+	return notebook.WriteCheckpoint(path, data)
 }
 
 // inFlight waits until snapshot seq is being written.
@@ -288,11 +288,11 @@ func TestFailedSaveBehindTheRunStopsIt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.writer.write = func(path string, data []byte, durable bool) error {
+			r.writer.write = func(path string, data []byte) error {
 				if full.Load() {
 					return fmt.Errorf("write %s: %w", path, syscall.ENOSPC)
 				}
-				return writeRecord(path, data, durable)
+				return notebook.WriteCheckpoint(path, data)
 			}
 			type outcome struct {
 				res Result
@@ -349,11 +349,11 @@ func TestLargeRecordNotCopied(t *testing.T) {
 		t.Fatal(err)
 	}
 	var largest atomic.Int64
-	r.writer.write = func(path string, data []byte, durable bool) error {
+	r.writer.write = func(path string, data []byte) error {
 		if n := int64(len(data)); n > largest.Load() {
 			largest.Store(n)
 		}
-		return writeRecord(path, data, durable)
+		return notebook.WriteCheckpoint(path, data)
 	}
 	res, err := r.Execute(context.Background(), &scriptKernel{})
 	if err != nil || res.Status != Completed {
