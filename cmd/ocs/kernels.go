@@ -11,6 +11,7 @@ import (
 	"ocs/catalog"
 	"ocs/kernel"
 	"ocs/kernel/gokernel"
+	"ocs/kernel/gokernel/standby"
 	"ocs/kernel/jupyter"
 	"ocs/kernel/pybridge"
 	"ocs/kernel/pyvcp"
@@ -47,6 +48,9 @@ func startKernel(ctx context.Context, nb *notebook.Notebook, f *runFlags, dir st
 	if name == gokernel.Spec.Name {
 		return gokernel.Start(ctx, gokernel.Options{Dir: dir, Env: env})
 	}
+	// A Jupyter kernel runs the cells: the Go worker waiting for them is
+	// not needed, nor the core it may still be using.
+	standby.Discard()
 	spec, err := jupyter.Find(name)
 	var missing *jupyter.NotInstalledError
 	if errors.As(err, &missing) {

@@ -20,10 +20,14 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"ocs/kernel/gokernel/standby"
 	"ocs/runner"
 )
 
 func main() {
+	// A standby worker (started by an `ocs run`'s init) waits here for its
+	// configuration before it goes on as `ocs kernel-worker`.
+	standby.Await()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -39,6 +43,8 @@ type globals struct {
 }
 
 func run(args []string, stdin io.Reader, stdout, rawStderr io.Writer) int {
+	// The standby worker of a run that took no Go kernel ends with it.
+	defer standby.Discard()
 	g := &globals{masker: runner.NewMasker()}
 	// Everything on stderr is masked, whoever writes it.
 	stderr := newConsole(rawStderr, g.masker.Writer(rawStderr))

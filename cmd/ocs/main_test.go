@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"ocs/kernel/gokernel"
+	"ocs/kernel/gokernel/standby"
 	"ocs/kernel/kerneltest"
 	"ocs/kernel/vcp"
 )
@@ -28,6 +29,7 @@ import (
 // the fault tests run it as a separate process, and the Go kernel's worker
 // (ocs kernel-worker, inheriting the variable) is then this binary too.
 func TestMain(m *testing.M) {
+	standby.Await() // the standby worker of an `ocs run` is this binary too
 	if os.Getenv(execAsOCS) == "ocs" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}

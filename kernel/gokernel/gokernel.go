@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,10 +22,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"ocs/kernel"
+	"ocs/kernel/gokernel/standby"
 )
 
 // WorkerSubcommand is the hidden ocs subcommand that runs ServeWorker.
-const WorkerSubcommand = "kernel-worker"
+const WorkerSubcommand = standby.Subcommand
 
 const (
 	// interruptGrace is how long a worker may take to stop a cell after an
@@ -52,6 +54,9 @@ type Options struct {
 type Kernel struct {
 	opts Options
 	log  zerolog.Logger
+	// defaultWorker: opts.WorkerCommand is this executable's worker verb,
+	// which a standby (package standby) runs.
+	defaultWorker bool
 
 	// closing is closed by Close, so that a running Execute gives up the
 	// kernel instead of holding Close off.
@@ -91,7 +96,8 @@ func New(ctx context.Context, opts Options) (*Kernel, error) {
 // which waits for it. A worker that does not start fails that Execute with
 // ErrDead and the reason.
 func Start(ctx context.Context, opts Options) (*Kernel, error) {
-	if len(opts.WorkerCommand) == 0 {
+	defaultWorker := len(opts.WorkerCommand) == 0
+	if defaultWorker {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("start go kernel: find own executable: %w", err)
@@ -106,6 +112,7 @@ func Start(ctx context.Context, opts Options) (*Kernel, error) {
 		log = opts.Logger
 	}
 	k := &Kernel{opts: opts, log: *log, closing: make(chan struct{})}
+	k.defaultWorker = defaultWorker
 	p, err := k.launch()
 	if err != nil {
 		return nil, fmt.Errorf("start go kernel: %w", err)
@@ -117,7 +124,8 @@ func Start(ctx context.Context, opts Options) (*Kernel, error) {
 
 // workerProc is one running worker process.
 type workerProc struct {
-	cmd      *exec.Cmd
+	process  *os.Process
+	standby  bool // adopted from package standby rather than started
 	requests *os.File
 	out      *messageWriter
 	msgs     chan message  // closed when the worker's message stream ends
@@ -141,8 +149,15 @@ func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
 	return p, nil
 }
 
-// launch starts a worker process and the reader of its messages.
+// launch starts a worker process and the reader of its messages. The first
+// launch of the process adopts the standby worker of `ocs run`, when there
+// is one and it fits (adopt).
 func (k *Kernel) launch() (*workerProc, error) {
+	if w := standby.Take(); w != nil {
+		if p := k.adopt(w); p != nil {
+			return p, nil
+		}
+	}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("create request pipe: %w", err)
@@ -156,7 +171,7 @@ func (k *Kernel) launch() (*workerProc, error) {
 	argv := k.opts.WorkerCommand
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = k.opts.Dir
-	cmd.Env = append(append([]string(nil), k.opts.Env...), WorkerEnv+"=1")
+	cmd.Env = k.workerEnv()
 	cmd.ExtraFiles = []*os.File{reqR, msgW} // fds 3 and 4
 	tail := &tailBuffer{max: 64 << 10}
 	cmd.Stdout = tail
@@ -170,8 +185,71 @@ func (k *Kernel) launch() (*workerProc, error) {
 		msgR.Close()
 		return nil, fmt.Errorf("run worker %q: %w", argv[0], err)
 	}
+	return k.supervise(cmd.Process, false, reqW, msgR, tail, cmd.Wait), nil
+}
+
+// workerEnv is the environment a worker process starts with.
+func (k *Kernel) workerEnv() []string {
+	return append(append([]string(nil), k.opts.Env...), WorkerEnv+"=1")
+}
+
+// adopt configures the standby worker as the worker launch would start and
+// returns it, or kills it and returns nil when it cannot be that worker: a
+// worker command other than the default, a runtime variable (GOGC,
+// GOMAXPROCS, ...) or an ignored signal that differs, a directory that is
+// not one (whose failure a fresh start reports).
+func (k *Kernel) adopt(w *standby.Worker) *workerProc {
+	env := k.workerEnv()
+	why := ""
+	if !k.defaultWorker || !slices.Equal(w.Argv, k.opts.WorkerCommand) {
+		why = "worker command differs"
+	} else if ok, reason := w.Fits(env); !ok {
+		why = reason
+	} else if fi, err := os.Stat(k.dirOrDot()); err != nil || !fi.IsDir() {
+		why = "no such directory"
+	} else if err := w.Configure(k.opts.Dir, env); err != nil {
+		why = "configure: " + err.Error()
+	}
+	if why != "" {
+		k.log.Debug().Int("pid", w.Process.Pid).Str("reason", why).Msg("go kernel standby worker not adopted")
+		w.Kill()
+		return nil
+	}
+	tail := &tailBuffer{max: 64 << 10}
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(tail, w.Output)
+		w.Output.Close()
+		close(copied)
+	}()
+	// As exec.Cmd.Wait: the process, then the end of its output.
+	wait := func() error {
+		state, err := w.Process.Wait()
+		<-copied
+		if err != nil {
+			return err
+		}
+		if !state.Success() {
+			return &exec.ExitError{ProcessState: state}
+		}
+		return nil
+	}
+	return k.supervise(w.Process, true, w.Requests, w.Messages, tail, wait)
+}
+
+func (k *Kernel) dirOrDot() string {
+	if k.opts.Dir == "" {
+		return "."
+	}
+	return k.opts.Dir
+}
+
+// supervise starts the reader of a worker's messages, which reaps the
+// worker with wait once they end.
+func (k *Kernel) supervise(proc *os.Process, adopted bool, reqW, msgR *os.File, tail *tailBuffer, wait func() error) *workerProc {
 	p := &workerProc{
-		cmd:      cmd,
+		process:  proc,
+		standby:  adopted,
 		requests: reqW,
 		out:      newMessageWriter(reqW),
 		msgs:     make(chan message, 64),
@@ -190,11 +268,11 @@ func (k *Kernel) launch() (*workerProc, error) {
 			p.msgs <- m
 		}
 		msgR.Close()
-		p.waitErr = cmd.Wait()
+		p.waitErr = wait()
 		close(p.exited)
 		close(p.msgs)
 	}()
-	return p, nil
+	return p
 }
 
 // awaitReady waits for the worker's ready message, until startTimeout
@@ -206,7 +284,7 @@ func (k *Kernel) awaitReady(ctx context.Context, p *workerProc) error {
 	select {
 	case m, ok := <-p.msgs:
 		if ok && m.Type == msgReady {
-			k.log.Debug().Int("pid", p.cmd.Process.Pid).Dur("took", time.Since(p.launched)).Msg("go kernel worker ready")
+			k.log.Debug().Int("pid", p.process.Pid).Bool("standby", p.standby).Dur("took", time.Since(p.launched)).Msg("go kernel worker ready")
 			return nil
 		}
 		return fmt.Errorf("%w: worker did not start: %s", kernel.ErrDead, p.diagnosis())
@@ -225,8 +303,8 @@ func (p *workerProc) kill() {
 	for pid := range p.children {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	_ = p.cmd.Process.Kill()
+	_ = syscall.Kill(-p.process.Pid, syscall.SIGKILL)
+	_ = p.process.Kill()
 	p.requests.Close()
 	// msgs is closed after the process is reaped; draining it also frees a
 	// reader blocked on a full channel.
@@ -403,7 +481,7 @@ func (k *Kernel) WorkerPID() int {
 	if k.proc == nil {
 		return 0
 	}
-	return k.proc.cmd.Process.Pid
+	return k.proc.process.Pid
 }
 
 // died records that the worker is gone and reports it.

@@ -11,12 +11,14 @@ import (
 
 	"ocs/kernel"
 	"ocs/kernel/gokernel"
+	"ocs/kernel/gokernel/standby"
 	"ocs/kernel/kerneltest"
 )
 
 // TestMain makes the test binary its own kernel worker, so the package's
 // tests need no built ocs.
 func TestMain(m *testing.M) {
+	standby.Await() // a standby of the tests' own (standby.Launch) is this binary
 	if os.Getenv(gokernel.WorkerEnv) == "1" {
 		registerTestPackage()
 		if err := gokernel.ServeWorker(context.Background()); err != nil {
@@ -49,6 +51,8 @@ func TestConformance(t *testing.T) {
 // through the effects gateway, as the VCP SDK does.
 func registerTestPackage() {
 	gokernel.RegisterPackage("ocs/testsdk", map[string]reflect.Value{
+		// The worker process's own environment, which host packages read.
+		"ProcessGetenv": reflect.ValueOf(os.Getenv),
 		"CreateUnit": reflect.ValueOf(func(name string) (string, error) {
 			res, err := effects.Do("testsdk.create_unit", map[string]any{"name": name}, func(ctx context.Context) (map[string]any, error) {
 				return map[string]any{"id": "unit-" + name + "-live"}, nil

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"ocs/kernel"
+	"ocs/kernel/gokernel/standby"
 )
 
 // The worker protocol: JSON lines on two extra file descriptors, so that
@@ -19,7 +20,7 @@ const (
 // WorkerEnv is set to "1" in the environment of a worker process; a binary
 // that sees it should call ServeWorker (tests use this to make the test binary
 // its own worker).
-const WorkerEnv = "OCS_KERNEL_WORKER"
+const WorkerEnv = standby.WorkerEnv
 
 // Message types.
 const (

@@ -1,0 +1,61 @@
+package standby
+
+import (
+	"os"
+	"syscall"
+)
+
+const supported = true
+
+// procAttr is the Go kernel's workerProcAttr: the worker's own process
+// group, and SIGTERM when the thread that forked it dies. The standby is
+// forked during package init, on the main thread, which runtime.main keeps
+// locked then and which lives as long as the process.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+}
+
+// ignoredSignals returns the signals this process ignores, which every
+// process it starts inherits ignored (bit n-1: signal n), from the kernel's
+// own account (SigIgn in /proc/self/status); unknownSignals when it cannot
+// be read.
+func ignoredSignals() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return unknownSignals
+	}
+	return parseSigIgn(b)
+}
+
+// parseSigIgn reads the SigIgn line of a /proc/PID/status: up to 16 hex
+// digits after the key and blanks.
+func parseSigIgn(b []byte) uint64 {
+	const key = "\nSigIgn:"
+	for i := 0; i+len(key) <= len(b); i++ {
+		if string(b[i:i+len(key)]) != key {
+			continue
+		}
+		rest := b[i+len(key):]
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+			rest = rest[1:]
+		}
+		var mask uint64
+		digits := 0
+		for ; digits < len(rest); digits++ {
+			c := rest[digits]
+			switch {
+			case c >= '0' && c <= '9':
+				mask = mask<<4 | uint64(c-'0')
+			case c >= 'a' && c <= 'f':
+				mask = mask<<4 | uint64(c-'a'+10)
+			default:
+				if c != '\n' || digits == 0 || digits > 16 {
+					return unknownSignals
+				}
+				return mask
+			}
+		}
+		return unknownSignals
+	}
+	return unknownSignals
+}
