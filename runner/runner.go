@@ -1,10 +1,10 @@
 // Package runner executes a notebook against a kernel.Kernel and keeps the
 // build record: every output, per-cell status and timing, run metadata,
-// parameters and secrets (masked), output caps, and atomic saves before the
-// first cell, before every effect, as cells end and while long cells
-// stream, the ones the run need not wait for written behind it
-// (docs/record.md, "Saving"). It never imports a concrete kernel or
-// provider.
+// parameters and secrets (masked), output caps, atomic saves before the
+// first cell, as cells end and while long cells stream, the ones the run
+// need not wait for written behind it, and every effect's start in the
+// effect log beside the record before the effect runs (docs/record.md,
+// "Saving"). It never imports a concrete kernel or provider.
 package runner
 
 import (
@@ -179,6 +179,10 @@ type Run struct {
 	reserve reserve
 	stop    context.CancelCauseFunc
 	cellNow int // the cell running or last run, for a failed save
+	// effects is the log of effect starts beside the record, from the
+	// first save to the final one; nil before and after, and when it could
+	// not be made (then an effect's start waits for a save of the record).
+	effects *effectLog
 
 	// kernelSource holds the real source of cells whose record source is
 	// masked (the injected parameters).
@@ -348,6 +352,9 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.setLanguageInfo(k)
 	r.setRunMetadata(Running, res)
 	err := r.saveLocked()
+	if err == nil {
+		r.startEffectLogLocked()
+	}
 	r.mu.Unlock()
 	if err != nil && !errors.Is(context.Cause(ctx), errSaveFailed) {
 		return res, err
@@ -421,6 +428,7 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	r.setRunMetadata(res.Status, res)
 	err = r.saveDurableLocked()
 	r.savesOver = true
+	r.endEffectLogLocked(err == nil)
 	if err != nil {
 		return res, err
 	}
@@ -666,8 +674,11 @@ func (h *cellHost) journalEntry(e kernel.Effect) map[string]any {
 }
 
 // EffectStarted journals an effect about to run, marked unfinished, and
-// saves the record before the effect may run: a kill -9 from then on
-// leaves a record that knows it started (see Continue).
+// puts its start on disk before the effect may run: a kill -9 from then on
+// leaves a record that knows it started (see Continue). The start goes to
+// the effect log (one write, no save of the whole record); the record
+// takes it with its next save. A run whose record cannot be saved starts
+// no effect.
 func (h *cellHost) EffectStarted(e kernel.Effect) error {
 	r := h.r
 	entry := h.journalEntry(e)
@@ -678,8 +689,23 @@ func (h *cellHost) EffectStarted(e kernel.Effect) error {
 	if meta, ok := h.cell.Metadata[notebook.OCSKey].(map[string]any); ok {
 		meta["effects"] = h.effects
 	}
-	h.takeOutputs()
-	return r.saveLocked()
+	switch {
+	case r.effects == nil, r.dirty:
+		// No log; or the ends of quick cells not saved yet, which the
+		// record must hold before an effect after them starts (a
+		// --from N after a kill replays them): one save holds both.
+		h.takeOutputs()
+		if err := r.saveLocked(); err != nil || r.effects == nil {
+			return err
+		}
+	default:
+		// What was saved behind the run (the ends saved at once) is on
+		// disk before an effect after it starts; most often it is already.
+		if err := r.writer.waitFor(r.seq); err != nil {
+			return err
+		}
+	}
+	return h.logEffectLocked(entry)
 }
 
 // Effect journals an effect that ended, in the place of its start when
@@ -697,6 +723,27 @@ func (h *cellHost) Effect(e kernel.Effect) {
 		}
 	}
 	h.effects = append(h.effects, entry)
+	// An effect reported only once it ended takes a line too, so that the
+	// log numbers a cell's journal without gaps. A failure stops the run.
+	_ = h.logEffectLocked(entry)
+}
+
+// logEffectLocked appends the journal's last entry to the effect log, if
+// the run has one and its saves have not failed. Called with r.mu held.
+func (h *cellHost) logEffectLocked(entry map[string]any) error {
+	r := h.r
+	if r.effects == nil {
+		return nil
+	}
+	if err := r.writer.failure(); err != nil {
+		return err
+	}
+	meta, _ := h.cell.Metadata[notebook.OCSKey].(map[string]any)
+	line := effectLine{Cell: h.cell.ID, CellIndex: h.info.Index, StartTime: str(meta["start_time"]), Effect: len(h.effects) - 1, Entry: entry}
+	if err := r.effects.append(line); err != nil {
+		return r.writer.fail(err)
+	}
+	return nil
 }
 
 func (h *cellHost) Secret(name string) (string, error) {
@@ -1089,6 +1136,7 @@ func (r *Run) Abort() error {
 	// it (the writer takes the newest snapshot only).
 	err := r.saveDurableLocked()
 	r.savesOver = true
+	r.endEffectLogLocked(err == nil)
 	r.writer.releaseReserve()
 	return err
 }
@@ -1109,5 +1157,37 @@ func (r *Run) Prepare() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.setRunMetadata(Pending, Result{FailedCell: -1})
-	return r.saveDurableLocked()
+	if err := r.saveDurableLocked(); err != nil {
+		return err
+	}
+	// The record starts anew: a killed run's log no longer belongs to it.
+	_ = os.Remove(effectLogPath(r.opts.Record))
+	return nil
+}
+
+// startEffectLogLocked starts a fresh effect log, once the run's first
+// save holds everything an older log (of a run this one continues) knew.
+// Without one, each effect's start waits for a save of the record, as
+// slow but as safe. Called with r.mu held.
+func (r *Run) startEffectLogLocked() {
+	l, err := createEffectLog(r.opts.Record, r.start)
+	if err != nil {
+		r.log.Warn().Err(err).Msg("effect log unavailable, each effect start saves the record")
+		return
+	}
+	r.effects = l
+}
+
+// endEffectLogLocked closes the effect log after the final save, and
+// removes it when that save holds all it held. Called with r.mu held.
+func (r *Run) endEffectLogLocked(saved bool) {
+	if r.effects == nil {
+		return
+	}
+	if saved {
+		r.effects.remove()
+	} else {
+		_ = r.effects.f.Close()
+	}
+	r.effects = nil
 }

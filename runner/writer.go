@@ -46,6 +46,8 @@ type recordWriter struct {
 
 	disk   sync.Mutex // held while a snapshot is written
 	onDisk uint64     // the newest snapshot written; guarded by disk
+	// written is onDisk, guarded by mu, for waitFor.
+	written uint64
 
 	mu      sync.Mutex
 	wake    sync.Cond // on mu: a snapshot is pending, a write ended, or closing
@@ -253,12 +255,28 @@ func (w *recordWriter) put(seq uint64, final bool, write func() (int64, error)) 
 		return w.fail(fmt.Errorf("save record: %w", err))
 	}
 	w.onDisk = seq
+	w.mu.Lock()
+	w.written = seq
+	w.mu.Unlock()
 	if failed == nil && w.reserve.path != "" {
 		if err := w.reserve.grow(size + w.room); err != nil {
 			return w.fail(err)
 		}
 	}
 	return nil
+}
+
+// waitFor waits until snapshot seq, or a newer one, is on disk, or until
+// no write is left that could put it there; it returns the first failed
+// save. The snapshots it waits for are written behind the run: by the
+// time the run waits, they are most often on disk already.
+func (w *recordWriter) waitFor(seq uint64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.written < seq && w.err == nil && (w.pending != nil || w.busy) {
+		w.wake.Wait()
+	}
+	return w.err
 }
 
 // drain waits until no snapshot is pending or being written.

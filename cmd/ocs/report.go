@@ -50,6 +50,9 @@ printed on stdout.`,
 				if !runner.IsRecord(nb) {
 					return inputError{fmt.Errorf("%s is not a build record (it has no metadata.ocs)", record)}
 				}
+				if err := applyEffectLog(nb, record); err != nil {
+					return err
+				}
 				path := htmlreport.PathFor(record)
 				switch {
 				case dir != "":

@@ -38,8 +38,9 @@ func (l *recordLocks) unlock() {
 	*l = nil
 }
 
-// lockContinued locks a record that a run continues and reads it again:
-// what another run wrote into it before the lock was taken counts.
+// lockContinued locks a record that a run continues and reads it again,
+// with the effect starts its log holds: what another run wrote into it
+// before the lock was taken counts.
 func (l *recordLocks) lockContinued(path string) (*notebook.Notebook, error) {
 	if err := l.lock(path); err != nil {
 		return nil, err
@@ -48,5 +49,21 @@ func (l *recordLocks) lockContinued(path string) (*notebook.Notebook, error) {
 	if err != nil {
 		return nil, inputError{err}
 	}
+	if err := applyEffectLog(nb, path); err != nil {
+		return nil, err
+	}
 	return nb, nil
+}
+
+// applyEffectLog puts into nb, the record read from path, the effect
+// starts that a killed run logged beside it and did not save into it
+// (docs/record.md, "Saving").
+func applyEffectLog(nb *notebook.Notebook, path string) error {
+	if _, err := runner.ApplyEffectLog(nb, path); err != nil {
+		if errors.Is(err, runner.ErrInput) {
+			return inputError{err}
+		}
+		return err
+	}
+	return nil
 }

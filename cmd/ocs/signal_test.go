@@ -85,12 +85,8 @@ func exitCodeOf(t *testing.T, cmd *exec.Cmd) int {
 func cellStatuses(t *testing.T, record string) []string {
 	t.Helper()
 	kerneltest.RequireValid(t, record)
-	nb, err := notebook.ReadFile(record)
-	if err != nil {
-		t.Fatalf("record unreadable: %v", err)
-	}
 	var s []string
-	for _, row := range runner.Summarize(nb) {
+	for _, row := range runner.Summarize(readRecord(t, record)) {
 		s = append(s, string(row.Status))
 	}
 	return s
