@@ -12,6 +12,7 @@ import (
 
 	"ocs/kernel/kerneltest"
 	"ocs/notebook"
+	"ocs/runner"
 )
 
 // createUnitNotebook makes a unit group and one unit of many local nodes
@@ -85,11 +86,14 @@ func TestResumeAfterSIGINTDuringCreateUnit(t *testing.T) {
 	}
 }
 
-// createUnitStarted reports whether the record on disk journals a
-// create_unit that has not ended.
+// createUnitStarted reports whether the record on disk, read with its
+// effect log as ocs reads it, journals a create_unit that has not ended.
 func createUnitStarted(record string) bool {
 	nb, err := notebook.ReadFile(record)
 	if err != nil {
+		return false
+	}
+	if _, err := runner.ApplyEffectLog(nb, record); err != nil {
 		return false
 	}
 	meta, _ := nb.Cells[0].Metadata[notebook.OCSKey].(map[string]any)
