@@ -323,3 +323,50 @@ func TestNoEffectLogSavesTheRecord(t *testing.T) {
 		t.Fatalf("once the effect started, the record file showed %s; want its start", onDisk)
 	}
 }
+
+// A new run over the path of a killed one: the old run's log is stale as
+// soon as the new run's first save is on disk, and is replaced by the new
+// run's own.
+func TestEffectLogOfAnEarlierRunIsDiscarded(t *testing.T) {
+	record := filepath.Join(t.TempDir(), "rec.ipynb")
+	old := logHeader(logRunStart) + logLine("c01", 1, logStart2, 0, "rm -rf old")
+	if err := os.WriteFile(effectLogPath(record), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k := &blockKernel{started: make(chan struct{}), release: make(chan struct{})}
+	r, err := New(makeNotebook("quick", "!deploy"), Options{Record: record, SaveInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Execute(context.Background(), k)
+		done <- err
+	}()
+	select {
+	case <-k.started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the effect never started")
+	}
+	fi, statErr := os.Stat(effectLogPath(record))
+	nb, err := notebook.ReadFile(record)
+	if err == nil {
+		_, err = ApplyEffectLog(nb, record)
+	}
+	close(k.release)
+	if err != nil || statErr != nil {
+		t.Fatal(err, statErr)
+	}
+	if got := describeCells(nb); strings.Contains(got, "rm -rf old") || !strings.HasSuffix(got, "[deploy --token hunter2?]") {
+		t.Fatalf("the record with its log: %s; want the new run's effect only", got)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the new log kept the old file's mode %v", fi.Mode().Perm())
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(effectLogPath(record)); !os.IsNotExist(err) {
+		t.Fatalf("the run's end left a log: %v", err)
+	}
+}
