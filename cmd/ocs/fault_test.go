@@ -152,7 +152,7 @@ func tail(s string, n int) string {
 }
 
 // writeGoNotebook writes a template of Go cells.
-func writeGoNotebook(t *testing.T, path string, cells ...string) {
+func writeGoNotebook(t testing.TB, path string, cells ...string) {
 	t.Helper()
 	nb := &notebook.Notebook{Format: 4, FormatMinor: 5, Metadata: map[string]any{
 		"kernelspec": map[string]any{"name": "ocs-go", "display_name": "Go (ocs)", "language": "go"}}}

@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -223,6 +224,32 @@ func TestStandbyNotLeftBehind(t *testing.T) {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, tail(p.stderr.String(), 2000))
 			}
 			requireNoWorkers(t, "ocs "+strings.Join(tc.args, " "))
+		})
+	}
+}
+
+// BenchmarkRunStartup runs a one-cell Go notebook through this binary as
+// ocs, with the standby worker and without: the start-up the standby
+// overlaps. go test ./cmd/ocs -run '^$' -bench RunStartup -count 10
+func BenchmarkRunStartup(b *testing.B) {
+	dir := b.TempDir()
+	nb := filepath.Join(dir, "one.ipynb")
+	writeGoNotebook(b, nb, `x := 1`)
+	for _, mode := range []string{"0", "1"} {
+		b.Run("standby="+mode, func(b *testing.B) {
+			exe, err := os.Executable()
+			if err != nil {
+				b.Fatal(err)
+			}
+			env := append(os.Environ(), execAsOCS+"=ocs", standby.OptOutEnv+"="+mode,
+				"OCS_CONFIG_DIR="+filepath.Join(dir, "config"), "OCS_CACHE_DIR="+filepath.Join(dir, "cache"))
+			for b.Loop() {
+				cmd := exec.Command(exe, "run", "--quiet", "-o", filepath.Join(dir, "rec.ipynb"), nb)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, out)
+				}
+			}
 		})
 	}
 }

@@ -1,9 +1,6 @@
 package standby
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 const supported = true
 
@@ -20,11 +17,29 @@ func procAttr() *syscall.SysProcAttr {
 // own account (SigIgn in /proc/self/status); unknownSignals when it cannot
 // be read.
 func ignoredSignals() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
+	// Straight system calls, not os.ReadFile: a system call costs
+	// microseconds in some VMs, and this runs in the run's package init.
+	fd, err := syscall.Open("/proc/self/status", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return unknownSignals
 	}
-	return parseSigIgn(b)
+	defer syscall.Close(fd)
+	var buf [8192]byte
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return unknownSignals
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return parseSigIgn(buf[:n])
 }
 
 // parseSigIgn reads the SigIgn line of a /proc/PID/status: up to 16 hex
