@@ -5,9 +5,8 @@ import "syscall"
 const supported = true
 
 // procAttr is the Go kernel's workerProcAttr: the worker's own process
-// group, and SIGTERM when the thread that forked it dies. The standby is
-// forked during package init, on the main thread, which runtime.main keeps
-// locked then and which lives as long as the process.
+// group, and SIGTERM when the thread that forked it dies (launchAndHold
+// keeps that thread for the life of the process).
 func procAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }

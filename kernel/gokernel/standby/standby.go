@@ -4,7 +4,7 @@
 // start-up and package inits before main. Imported by cmd/ocs, this
 // package's init, which runs before nearly every other init of the binary
 // (it depends on os and syscall alone), starts the worker of an `ocs run`
-// at once, as a standby: it does its own inits while the run does its, then
+// at once, from a thread of its own, as a standby: it does its own inits while the run does its, then
 // waits for the configuration the Go kernel would have given it at exec
 // (working directory and environment). The Go kernel adopts it when that
 // configuration cannot make a difference to what the Go runtime read at
@@ -18,6 +18,7 @@ package standby
 
 import (
 	"os"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 )
@@ -65,10 +66,27 @@ type Worker struct {
 // waiting is the standby no kernel took yet.
 var waiting atomic.Pointer[Worker]
 
+// launching is closed once the launch init started has ended.
+var launching = make(chan struct{})
+
 func init() {
-	if wanted(os.Args, os.Getenv) {
-		_ = Launch()
+	if !wanted(os.Args, os.Getenv) {
+		close(launching)
+		return
 	}
+	go launchAndHold()
+}
+
+// launchAndHold launches the standby from a thread of its own, so that the
+// run's other inits go on meanwhile (the fork waits for the child's exec,
+// milliseconds), and keeps that thread for the rest of the process: the
+// standby's Pdeathsig is tied to the thread that forked it, and a thread
+// locked to a goroutine that never returns lives as long as the process.
+func launchAndHold() {
+	runtime.LockOSThread()
+	_ = Launch()
+	close(launching)
+	select {}
 }
 
 // wanted says whether this process is an `ocs run` (global flags allowed
@@ -182,7 +200,10 @@ func launch() (*Worker, error) {
 // Take hands the waiting standby to the caller, who adopts or kills it; nil
 // when there is none. Only the first caller gets it: a process has one
 // standby, for its first kernel.
-func Take() *Worker { return waiting.Swap(nil) }
+func Take() *Worker {
+	<-launching
+	return waiting.Swap(nil)
+}
 
 // Discard kills and reaps a standby nobody took: the run needs no Go kernel
 // (a Jupyter kernel runs the notebook, or it ends before any kernel).
