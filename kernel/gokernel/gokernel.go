@@ -5,6 +5,7 @@
 package gokernel
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,6 +64,9 @@ type Kernel struct {
 	// kernel instead of holding Close off.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// reader is the worker whose messages a caller is waiting for, for
+	// Close to wake (see waking).
+	reader atomic.Pointer[workerProc]
 
 	mu      sync.Mutex
 	proc    *workerProc
@@ -128,7 +133,12 @@ type workerProc struct {
 	standby  bool // adopted from package standby rather than started
 	requests *os.File
 	out      *messageWriter
-	msgs     chan message  // closed when the worker's message stream ends
+	// messages is read by whoever waits for the worker (Execute,
+	// awaitReady, Close), not by a goroutine of its own: a message handed
+	// from a reader goroutine to the waiting one woke a second thread for
+	// every cell (see readMessage).
+	messages *os.File
+	lines    lineReader
 	exited   chan struct{} // closed once the process has been reaped
 	waitErr  error
 	tail     *tailBuffer
@@ -149,7 +159,7 @@ func (k *Kernel) start(ctx context.Context) (*workerProc, error) {
 	return p, nil
 }
 
-// launch starts a worker process and the reader of its messages. The first
+// launch starts a worker process. The first
 // launch of the process adopts the standby worker of `ocs run`, when there
 // is one and it fits (adopt).
 func (k *Kernel) launch() (*workerProc, error) {
@@ -244,56 +254,144 @@ func (k *Kernel) dirOrDot() string {
 	return k.opts.Dir
 }
 
-// supervise starts the reader of a worker's messages, which reaps the
-// worker with wait once they end.
+// supervise makes the workerProc of a started worker, and reaps the
+// worker with wait when it exits (its messages are read by whoever waits
+// for them: see readMessage).
 func (k *Kernel) supervise(proc *os.Process, adopted bool, reqW, msgR *os.File, tail *tailBuffer, wait func() error) *workerProc {
 	p := &workerProc{
 		process:  proc,
 		standby:  adopted,
 		requests: reqW,
 		out:      newMessageWriter(reqW),
-		msgs:     make(chan message, 64),
+		messages: msgR,
+		lines:    lineReader{r: msgR},
 		exited:   make(chan struct{}),
 		tail:     tail,
 		children: map[int]bool{},
 		launched: time.Now(),
 	}
 	go func() {
-		dec := json.NewDecoder(msgR)
-		for {
-			var m message
-			if err := dec.Decode(&m); err != nil {
-				break
-			}
-			p.msgs <- m
-		}
-		msgR.Close()
 		p.waitErr = wait()
 		close(p.exited)
-		close(p.msgs)
 	}()
 	return p
+}
+
+// errWoken is readMessage's answer when wake cut a wait short.
+var errWoken = errors.New("woken")
+
+// pastDeadline is a read deadline that has passed: it ends a blocked read.
+var pastDeadline = time.Unix(1, 0)
+
+// wake makes a readMessage that waits, or the next one, return errWoken,
+// from any goroutine; the waiter then looks at why (its context, the
+// kernel's closing, a timer).
+func (p *workerProc) wake() { _ = p.messages.SetReadDeadline(pastDeadline) }
+
+// readMessage reads the worker's next message. The caller reads in its
+// own goroutine, so a cell's done message wakes the goroutine that waits
+// for it, not a reader goroutine that would hand it on (and, with a
+// second P idle, wake another thread to run the waiter). It returns
+// errWoken after a wake (the deadline is cleared again first, so a wake
+// that comes later is not lost: the caller checks its reasons, then reads
+// again), and io.EOF or another error once the worker's stream ended.
+func (p *workerProc) readMessage() (message, error) {
+	line, err := p.lines.next()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		_ = p.messages.SetReadDeadline(time.Time{})
+		return message{}, errWoken
+	}
+	if err != nil {
+		return message{}, err
+	}
+	var m message
+	if err := json.Unmarshal(line, &m); err != nil {
+		return message{}, fmt.Errorf("malformed message from the worker: %w", err)
+	}
+	return m, nil
+}
+
+// lineReader reads newline-ended lines, keeping a line it got part of when
+// a read fails (a deadline) for the next call.
+type lineReader struct {
+	r    io.Reader
+	buf  []byte // buf[off:] is read and not yet returned
+	off  int
+	scan int // buf[off:scan] holds no newline
+}
+
+// next returns the next line without its newline; it is valid until the
+// next call.
+func (l *lineReader) next() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(l.buf[l.scan:], '\n'); i >= 0 {
+			end := l.scan + i
+			line := l.buf[l.off:end]
+			l.off, l.scan = end+1, end+1
+			return line, nil
+		}
+		l.scan = len(l.buf)
+		if l.off > 0 {
+			// What was returned before is no longer needed.
+			n := copy(l.buf, l.buf[l.off:])
+			l.buf, l.scan, l.off = l.buf[:n], l.scan-l.off, 0
+		}
+		if cap(l.buf)-len(l.buf) < 4<<10 {
+			l.buf = slices.Grow(l.buf, max(4<<10, len(l.buf)))
+		}
+		n, err := l.r.Read(l.buf[len(l.buf):cap(l.buf)])
+		l.buf = l.buf[:len(l.buf)+n]
+		if n == 0 && err != nil {
+			return nil, err
+		}
+	}
 }
 
 // awaitReady waits for the worker's ready message, until startTimeout
 // after its launch. On an error the caller kills the worker; a cancelled
 // ctx leaves it starting, to be waited for again.
 func (k *Kernel) awaitReady(ctx context.Context, p *workerProc) error {
-	timer := time.NewTimer(time.Until(p.launched.Add(startTimeout)))
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(time.Until(p.launched.Add(startTimeout)), func() { timedOut.Store(true); p.wake() })
 	defer timer.Stop()
-	select {
-	case m, ok := <-p.msgs:
-		if ok && m.Type == msgReady {
+	defer context.AfterFunc(ctx, p.wake)()
+	defer k.waking(p)()
+	for {
+		switch {
+		case timedOut.Load():
+			return fmt.Errorf("%w: worker not ready after %s", kernel.ErrDead, startTimeout)
+		case k.isClosing():
+			return fmt.Errorf("%w: kernel closed", kernel.ErrDead)
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
+		m, err := p.readMessage()
+		if errors.Is(err, errWoken) {
+			continue
+		}
+		if err == nil && m.Type == msgReady {
 			k.log.Debug().Int("pid", p.process.Pid).Bool("standby", p.standby).Dur("took", time.Since(p.launched)).Msg("go kernel worker ready")
 			return nil
 		}
 		return fmt.Errorf("%w: worker did not start: %s", kernel.ErrDead, p.diagnosis())
-	case <-timer.C:
-		return fmt.Errorf("%w: worker not ready after %s", kernel.ErrDead, startTimeout)
+	}
+}
+
+// waking makes Close wake p's reader, until the returned func is called.
+// Whoever reads p's messages calls it first, and checks isClosing after
+// it and before each read: either Close sees the reader, or the reader
+// sees that Close has begun.
+func (k *Kernel) waking(p *workerProc) (done func()) {
+	k.reader.Store(p)
+	return func() { k.reader.CompareAndSwap(p, nil) }
+}
+
+func (k *Kernel) isClosing() bool {
+	select {
 	case <-k.closing:
-		return fmt.Errorf("%w: kernel closed", kernel.ErrDead)
-	case <-ctx.Done():
-		return ctx.Err()
+		return true
+	default:
+		return false
 	}
 }
 
@@ -306,10 +404,8 @@ func (p *workerProc) kill() {
 	_ = syscall.Kill(-p.process.Pid, syscall.SIGKILL)
 	_ = p.process.Kill()
 	p.requests.Close()
-	// msgs is closed after the process is reaped; draining it also frees a
-	// reader blocked on a full channel.
-	for range p.msgs {
-	}
+	<-p.exited
+	p.messages.Close()
 }
 
 // diagnosis describes why a worker ended, from its exit status and the last
@@ -388,76 +484,34 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 		}
 		return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
 	}
-	log := k.log.With().Int("cell", cell.Index).Str("cell_id", cell.ID).Logger()
 	p := k.proc
 	if err := p.out.send(message{Type: msgExec, Cell: &cell}); err != nil {
 		return k.died(cell, host, p)
 	}
-	ctxDone := ctx.Done()
-	var grace <-chan time.Time
+	// The loop reads the worker's messages itself; a cancelled ctx, the
+	// interrupt's grace running out and Close wake its read.
+	defer k.waking(p)()
+	stopCtxWake := context.AfterFunc(ctx, p.wake)
+	defer stopCtxWake()
+	interrupted := false
+	var graceOver atomic.Bool
+	var grace *time.Timer
+	defer func() {
+		if grace != nil {
+			grace.Stop()
+		}
+	}()
 	// Effects that started and have not ended: if the worker must be
 	// killed, ocs itself cut them short.
 	var inflight []kernel.Effect
 	for {
-		select {
-		case m, ok := <-p.msgs:
-			if !ok {
-				return k.died(cell, host, p)
-			}
-			switch m.Type {
-			case msgOutput:
-				if m.Output != nil {
-					host.Output(*m.Output)
-				}
-			case msgEffect:
-				if m.Effect != nil {
-					inflight = endInflight(inflight, *m.Effect)
-					host.Effect(*m.Effect)
-				}
-			case msgEffectStart:
-				if m.Effect != nil {
-					inflight = append(inflight, *m.Effect)
-				}
-				reply := message{Type: msgEffectAck}
-				if s, ok := host.(kernel.EffectStarter); ok && m.Effect != nil {
-					if err := s.EffectStarted(*m.Effect); err != nil {
-						reply.Err = err.Error()
-					}
-				}
-				_ = p.out.send(reply)
-			case msgSecret:
-				reply := message{Type: msgSecret, Name: m.Name}
-				v, err := host.Secret(m.Name)
-				if err != nil {
-					reply.Err = err.Error()
-				} else {
-					reply.Value = v
-				}
-				_ = p.out.send(reply)
-			case msgChild:
-				p.children[m.PID] = true
-			case msgChildDone:
-				delete(p.children, m.PID)
-			case msgDone:
-				// An effect the cell's code left running (interpreted code
-				// returns at an interrupt while the call it made is still
-				// being stopped) is cut short by the cell's end.
-				for _, e := range inflight {
-					host.Effect(kernel.Effect{Op: e.Op, Args: e.Args, Err: kernel.ErrEffectInterrupted})
-				}
-				return doneError(ctx, cell, m.Done)
-			}
-		case <-k.closing:
+		switch {
+		case k.isClosing():
 			p.kill()
 			k.dead = fmt.Errorf("%w: kernel closed", kernel.ErrDead)
 			return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
-		case <-ctxDone:
-			log.Debug().Msg("interrupting cell")
-			ctxDone = nil
-			_ = p.out.send(message{Type: msgInterrupt})
-			grace = time.After(interruptGrace)
-		case <-grace:
-			log.Warn().Msg("worker did not stop the cell in time; restarting it")
+		case graceOver.Load():
+			k.log.Warn().Int("cell", cell.Index).Str("cell_id", cell.ID).Msg("worker did not stop the cell in time; restarting it")
 			p.kill()
 			for _, e := range inflight {
 				host.Effect(kernel.Effect{Op: e.Op, Args: e.Args, Err: kernel.ErrEffectInterrupted})
@@ -470,6 +524,61 @@ func (k *Kernel) Execute(ctx context.Context, cell kernel.Cell, host kernel.Host
 			k.proc = np
 			host.Output(kernel.Output{Kind: kernel.Stream, Name: "stderr", Text: "ocs: the Go kernel did not stop in time and was restarted; earlier cells' state is lost\n"})
 			return fmt.Errorf("execute cell %d: %w (the kernel was restarted and lost its state)", cell.Index, ctx.Err())
+		case ctx.Err() != nil && !interrupted:
+			k.log.Debug().Int("cell", cell.Index).Str("cell_id", cell.ID).Msg("interrupting cell")
+			interrupted = true
+			_ = p.out.send(message{Type: msgInterrupt})
+			grace = time.AfterFunc(interruptGrace, func() { graceOver.Store(true); p.wake() })
+		}
+		m, err := p.readMessage()
+		if errors.Is(err, errWoken) {
+			continue
+		}
+		if err != nil {
+			return k.died(cell, host, p)
+		}
+		switch m.Type {
+		case msgOutput:
+			if m.Output != nil {
+				host.Output(*m.Output)
+			}
+		case msgEffect:
+			if m.Effect != nil {
+				inflight = endInflight(inflight, *m.Effect)
+				host.Effect(*m.Effect)
+			}
+		case msgEffectStart:
+			if m.Effect != nil {
+				inflight = append(inflight, *m.Effect)
+			}
+			reply := message{Type: msgEffectAck}
+			if s, ok := host.(kernel.EffectStarter); ok && m.Effect != nil {
+				if err := s.EffectStarted(*m.Effect); err != nil {
+					reply.Err = err.Error()
+				}
+			}
+			_ = p.out.send(reply)
+		case msgSecret:
+			reply := message{Type: msgSecret, Name: m.Name}
+			v, err := host.Secret(m.Name)
+			if err != nil {
+				reply.Err = err.Error()
+			} else {
+				reply.Value = v
+			}
+			_ = p.out.send(reply)
+		case msgChild:
+			p.children[m.PID] = true
+		case msgChildDone:
+			delete(p.children, m.PID)
+		case msgDone:
+			// An effect the cell's code left running (interpreted code
+			// returns at an interrupt while the call it made is still
+			// being stopped) is cut short by the cell's end.
+			for _, e := range inflight {
+				host.Effect(kernel.Effect{Op: e.Op, Args: e.Args, Err: kernel.ErrEffectInterrupted})
+			}
+			return doneError(ctx, cell, m.Done)
 		}
 	}
 }
@@ -517,6 +626,9 @@ func doneError(ctx context.Context, cell kernel.Cell, d *doneReport) error {
 // does not is killed.
 func (k *Kernel) Close() error {
 	k.closeOnce.Do(func() { close(k.closing) })
+	if p := k.reader.Load(); p != nil {
+		p.wake()
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.closed {
@@ -533,16 +645,11 @@ func (k *Kernel) Close() error {
 		return nil
 	}
 	p.requests.Close()
-	timeout := time.After(closeTimeout)
-wait:
+	// The worker ends its message stream as it exits.
+	_ = p.messages.SetReadDeadline(time.Now().Add(closeTimeout))
 	for {
-		select {
-		case _, ok := <-p.msgs:
-			if !ok {
-				break wait
-			}
-		case <-timeout:
-			break wait
+		if _, err := p.lines.next(); err != nil {
+			break
 		}
 	}
 	p.kill()
