@@ -27,6 +27,48 @@ type console struct {
 	json    bool
 	status  string // the live line shown now
 	partial []byte // JSON mode: the start of a line not yet ended
+	// held is a line written with hold and not yet out; heldOut writes it
+	// once holdDelay has passed.
+	held    []byte
+	heldOut *time.Timer
+}
+
+// holdDelay is how long a held line may wait for the next write, which
+// takes it along.
+const holdDelay = 100 * time.Millisecond
+
+// hold writes line with the next write to the console, or after
+// holdDelay if none comes first. A run's progress lines on a pipe are two
+// per cell, its start and its end; a quick cell's two now cost one
+// write(2), which wakes whatever reads stderr once (bench/run's log
+// file, a CI runner), not twice. Order with everything else written is
+// kept: any write takes the held line first.
+func (c *console) hold(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.json || c.live {
+		c.writeLocked([]byte(line))
+		return
+	}
+	if len(c.held) > 0 {
+		c.writeLocked(nil)
+	}
+	c.held = append(c.held[:0], line...)
+	if c.heldOut == nil {
+		c.heldOut = time.AfterFunc(holdDelay, c.flushHeld)
+	} else {
+		c.heldOut.Reset(holdDelay)
+	}
+}
+
+// flushHeld writes a held line now: when holdDelay has passed, and before
+// ocs exits.
+func (c *console) flushHeld() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.held) > 0 {
+		c.writeLocked(nil)
+	}
 }
 
 // newConsole writes to w, a writer of the terminal or pipe raw that masks
@@ -55,6 +97,18 @@ func (c *console) setJSON() {
 func (c *console) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.writeLocked(p)
+}
+
+func (c *console) writeLocked(p []byte) (int, error) {
+	if len(c.held) > 0 {
+		c.heldOut.Stop()
+		n := len(p)
+		held := append(c.held, p...)
+		c.held = held[:0]
+		_, err := c.w.Write(held)
+		return n, err
+	}
 	if c.json {
 		return len(p), c.writeJSONLines(p)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,5 +107,80 @@ func TestDumbTerminalGetsNoEscapes(t *testing.T) {
 				t.Errorf("cell output missing:\n%q", got)
 			}
 		})
+	}
+}
+
+// writeLog records each Write its console makes, as the write(2) calls
+// they become.
+type writeLog struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (l *writeLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes = append(l.writes, string(p))
+	return len(p), nil
+}
+
+func (l *writeLog) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.writes...)
+}
+
+// On a pipe, a held line (a cell's start) goes out with the next write, in
+// one write, and in order; on a terminal, or in JSON mode, at once.
+func TestConsoleHoldGoesWithTheNextWrite(t *testing.T) {
+	tests := []struct {
+		name       string
+		live, json bool
+		steps      []string // "hold:TEXT", "write:TEXT", "flush"
+		want       []string
+	}{
+		{"held then end line", false, false, []string{"hold:[1/2] cell 0 ...\n", "write:✓ [1/2] cell 0 completed in 0s\n"},
+			[]string{"[1/2] cell 0 ...\n✓ [1/2] cell 0 completed in 0s\n"}},
+		{"held then output", false, false, []string{"hold:start\n", "write:out", "write:more\n"},
+			[]string{"start\nout", "more\n"}},
+		{"a second hold writes the first", false, false, []string{"hold:a\n", "hold:b\n", "write:c\n"},
+			[]string{"a\n", "b\nc\n"}},
+		{"flush before exit", false, false, []string{"hold:a\n", "flush"}, []string{"a\n"}},
+		{"terminal writes at once", true, false, []string{"hold:a\n", "write:b\n"}, []string{"a\n", "b\n"}},
+		{"json writes at once", false, true, []string{"hold:{\"a\":1}\n"}, []string{"{\"a\":1}\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var l writeLog
+			c := &console{w: &l, live: tc.live, json: tc.json}
+			for _, s := range tc.steps {
+				switch kind, text, _ := strings.Cut(s, ":"); kind {
+				case "hold":
+					c.hold(text)
+				case "write":
+					io.WriteString(c, text)
+				case "flush":
+					c.flushHeld()
+				}
+			}
+			if got := l.get(); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("writes %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A held line nothing follows (a long silent cell's start) still goes out,
+// after holdDelay.
+func TestConsoleHeldLineGoesOutAlone(t *testing.T) {
+	var l writeLog
+	c := &console{w: &l}
+	c.hold("[1/1] cell 0 ...\n")
+	deadline := time.Now().Add(holdDelay + 5*time.Second)
+	for len(l.get()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := l.get(); len(got) != 1 || got[0] != "[1/1] cell 0 ...\n" {
+		t.Fatalf("writes %q, want the held line alone", got)
 	}
 }

@@ -48,6 +48,7 @@ func run(args []string, stdin io.Reader, stdout, rawStderr io.Writer) int {
 	g := &globals{masker: runner.NewMasker()}
 	// Everything on stderr is masked, whoever writes it.
 	stderr := newConsole(rawStderr, g.masker.Writer(rawStderr))
+	defer stderr.flushHeld()
 	root := newRoot(g, stdin, stdout, stderr)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)

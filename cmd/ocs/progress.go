@@ -43,7 +43,9 @@ func (p *progress) CellStarted(c runner.CellInfo) {
 	defer p.mu.Unlock()
 	p.cell, p.started, p.running, p.midLine = c, time.Now(), true, false
 	if !p.c.live {
-		fmt.Fprintf(p.c, "%s ...\n", p.label(c))
+		// Out with the cell's first output or its end line, or after a
+		// while if neither comes.
+		p.c.hold(p.label(c) + " ...\n")
 		return
 	}
 	p.drawLocked()
