@@ -764,7 +764,7 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		cellCtx, cancel = context.WithTimeoutCause(ctx, r.opts.CellTimeout, ErrCellTimeout)
 	}
 	defer cancel()
-	log := r.log.With().Int("cell", info.Index).Str("cell_id", c.ID).Logger()
+	log := r.cellLogger(info.Index, c.ID)
 	host := &cellHost{r: r, cell: c, info: info, streams: map[string]*streamMask{},
 		cap: newCapture(r.opts.OutputCap, r.sideLog(c, info.Index))}
 	host.cap.logCap = r.opts.SideLogCap
@@ -877,6 +877,19 @@ func (r *Run) runCell(ctx context.Context, c *notebook.Cell, info CellInfo, coun
 		return status, nil
 	}
 	return status, err
+}
+
+// cellLogger is the run's logger with the cell's fields, for the cell's
+// two info lines. When info lines are not written (the console's default
+// level is warn), it is the run's own: building the sub-logger copies the
+// logger's fields, which every cell of a console run would pay for
+// nothing.
+func (r *Run) cellLogger(index int, id string) *zerolog.Logger {
+	if r.log.GetLevel() > zerolog.InfoLevel || zerolog.GlobalLevel() > zerolog.InfoLevel {
+		return &r.log
+	}
+	log := r.log.With().Int("cell", index).Str("cell_id", id).Logger()
+	return &log
 }
 
 // maskedError carries an error whose message has secrets masked, keeping
