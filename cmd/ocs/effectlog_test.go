@@ -77,6 +77,32 @@ func TestKill9BeforeAnySaveOfTheEffect(t *testing.T) {
 		t.Fatalf("ocs status: exit %d, %v, %+v; want exit 4, abandoned, cell 1 running\n%s", code, err, doc, st.stdout.String())
 	}
 
+	// ocs report reads the log too.
+	page := filepath.Join(dir, "rec.html")
+	if code, rep := runOCSProcess(t, env, "report", record, "-o", page); code != exitOK {
+		t.Fatalf("ocs report: exit %d\n%s", code, rep.stderr.String())
+	}
+	// Its count of cells by status: the killed one is running (the record
+	// file alone has it pending).
+	if html, _ := os.ReadFile(page); !strings.Contains(string(html), `<span class="badge st-running">1 running</span>`) {
+		t.Errorf("the report does not count the killed cell as running")
+	}
+
+	// A copy of the record whose log has a line that is not torn but
+	// wrong: exit 2, naming the log and the line.
+	data, _ := os.ReadFile(record)
+	copied := filepath.Join(dir, "copy.ipynb")
+	header, _, _ := strings.Cut(string(logged), "\n")
+	if err := os.WriteFile(copied, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".copy.ipynb.effects"), []byte(header+"\n{\"cell\": 7}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, bad := runOCSProcess(t, env, "status", copied); code != exitUsage || !strings.Contains(bad.stderr.String(), ".copy.ipynb.effects, line 2") {
+		t.Fatalf("ocs status with a bad log line: exit %d, want 2 naming the log and the line\n%s", code, bad.stderr.String())
+	}
+
 	resume := ocsCommand(env, "run", record, "--resume")
 	requireResumeRefused(t, resume, record, command, 1)
 	if marks, _ := os.ReadFile(filepath.Join(dir, "marks.txt")); string(marks) != "ran\n" {
