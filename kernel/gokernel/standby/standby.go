@@ -66,7 +66,7 @@ type Worker struct {
 // waiting is the standby no kernel took yet.
 var waiting atomic.Pointer[Worker]
 
-// launching is closed once the launch init started has ended.
+// launching is closed when no launch by init is under way any more.
 var launching = make(chan struct{})
 
 func init() {
