@@ -39,14 +39,16 @@ const (
 	requestFD = 3
 )
 
-// RuntimeEnv names the variables a worker reads before its main function
-// runs: the Go runtime's (GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS,
-// GOTRACEBACK; GORACE and GOCOVERDIR in race and coverage builds), and the
-// locale, which go-runewidth reads in its init. A kernel whose environment
-// differs from the standby's in one of them gets a fresh worker.
+// RuntimeEnv names the variables a worker may read before its main
+// function runs, or read once and keep: the Go runtime's (GOGC,
+// GOMEMLIMIT, GODEBUG, GOMAXPROCS, GOTRACEBACK; GORACE and GOCOVERDIR in
+// race and coverage builds), the locale, which go-runewidth reads in its
+// init, and TZ and ZONEINFO, which package time reads once, at the first use
+// of local time (an init could be that first use). A kernel whose
+// environment differs from the standby's in one of them gets a fresh worker.
 var RuntimeEnv = []string{
 	"GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS", "GOTRACEBACK", "GORACE", "GOCOVERDIR",
-	"RUNEWIDTH_EASTASIAN", "LC_ALL", "LC_CTYPE", "LANG",
+	"RUNEWIDTH_EASTASIAN", "LC_ALL", "LC_CTYPE", "LANG", "TZ", "ZONEINFO",
 }
 
 // Worker is a standby worker process and the supervisor's ends of its
