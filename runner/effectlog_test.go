@@ -160,6 +160,7 @@ func TestApplyEffectLog(t *testing.T) {
 // until released: a run killed there leaves its start only in the log.
 type blockKernel struct {
 	started, release chan struct{}
+	fail             bool // the cell fails once released
 }
 
 func (*blockKernel) Close() error { return nil }
@@ -183,6 +184,9 @@ func (k *blockKernel) Execute(ctx context.Context, cell kernel.Cell, host kernel
 	}
 	e.Result = map[string]any{"exit": 0}
 	host.Effect(e)
+	if k.fail {
+		return &kernel.CellError{EName: "RuntimeError", EValue: "Unexpected exit code: 1"}
+	}
 	return nil
 }
 
@@ -368,5 +372,56 @@ func TestEffectLogOfAnEarlierRunIsDiscarded(t *testing.T) {
 	}
 	if _, err := os.Stat(effectLogPath(record)); !os.IsNotExist(err) {
 		t.Fatalf("the run's end left a log: %v", err)
+	}
+}
+
+// Every end of a run but a kill removes the log: the final save holds all
+// it held.
+func TestEffectLogRemovedAtEveryEnd(t *testing.T) {
+	for _, end := range []string{"failed", "interrupted", "abort"} {
+		t.Run(end, func(t *testing.T) {
+			record := filepath.Join(t.TempDir(), "rec.ipynb")
+			k := &blockKernel{started: make(chan struct{}), release: make(chan struct{}), fail: end == "failed"}
+			r, err := New(makeNotebook("quick", "!deploy"), Options{Record: record})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			done := make(chan Result, 1)
+			go func() {
+				res, _ := r.Execute(ctx, k)
+				done <- res
+			}()
+			select {
+			case <-k.started:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the effect never started")
+			}
+			if _, err := os.Stat(effectLogPath(record)); err != nil {
+				t.Fatal(err)
+			}
+			switch end {
+			case "failed":
+				close(k.release)
+			case "interrupted":
+				cancel(ErrInterrupted)
+			case "abort":
+				if err := r.Abort(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(effectLogPath(record)); !os.IsNotExist(err) {
+					t.Errorf("Abort left the log: %v", err)
+				}
+				cancel(ErrInterrupted)
+			}
+			res := <-done
+			if want := map[string]Status{"failed": Failed, "interrupted": Interrupted, "abort": Interrupted}[end]; res.Status != want {
+				t.Fatalf("run %s, want %s", res.Status, want)
+			}
+			if _, err := os.Stat(effectLogPath(record)); !os.IsNotExist(err) {
+				t.Fatalf("the run's end left its log: %v", err)
+			}
+		})
 	}
 }
