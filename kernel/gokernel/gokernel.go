@@ -645,10 +645,18 @@ func (k *Kernel) Close() error {
 		return nil
 	}
 	p.requests.Close()
-	// The worker ends its message stream as it exits.
-	_ = p.messages.SetReadDeadline(time.Now().Add(closeTimeout))
+	// The worker ends its message stream as it exits. A wake meant for
+	// an Execute that has returned (its context's, running late) does not
+	// cut the wait short.
+	deadline := time.Now().Add(closeTimeout)
+	_ = p.messages.SetReadDeadline(deadline)
 	for {
-		if _, err := p.lines.next(); err != nil {
+		_, err := p.lines.next()
+		if errors.Is(err, os.ErrDeadlineExceeded) && time.Now().Before(deadline) {
+			_ = p.messages.SetReadDeadline(deadline)
+			continue
+		}
+		if err != nil {
 			break
 		}
 	}
