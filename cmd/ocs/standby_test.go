@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"ocs/kernel/gokernel/standby"
 	"ocs/kernel/kerneltest"
+	"ocs/runner"
 )
 
 // standbyReportCell writes what a cell can see of its worker process to
@@ -182,15 +186,17 @@ const standbyPythonNotebook = `{
     "        n += 1\n",
     "print('go workers beside the kernel:', n)"]}
  ],
- "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
+ "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "name": "python3"}},
  "nbformat": 4,
  "nbformat_minor": 5
 }
 `
 
 // A run that needs no Go kernel kills its standby as soon as it knows: a
-// Python run before its first cell, a run that fails on its input or shows
-// its help when it ends; none leaves a worker behind.
+// Python run before its kernel starts (the notebook's kernelspec names no
+// language, so the run's init could not tell and started a standby), a run
+// that fails on its input or shows its help when it ends; none leaves a
+// worker behind.
 func TestStandbyNotLeftBehind(t *testing.T) {
 	dir := t.TempDir()
 	env := faultEnv(t, "")
@@ -251,5 +257,43 @@ func BenchmarkRunStartup(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// standby.RunValueFlags, which the standby's init uses to find SOURCE
+// among the arguments of ocs run, names every flag of ocs run and every
+// global flag that takes a value, and no other.
+func TestStandbyKnowsTheValueFlags(t *testing.T) {
+	g := &globals{masker: runner.NewMasker()}
+	root := newRoot(g, strings.NewReader(""), io.Discard, newConsole(io.Discard, io.Discard))
+	run, _, err := root.Find([]string{"run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	visit := func(f *pflag.Flag) {
+		if f.Value.Type() == "bool" {
+			return
+		}
+		want["--"+f.Name] = true
+		if f.Shorthand != "" {
+			want["-"+f.Shorthand] = true
+		}
+	}
+	run.Flags().VisitAll(visit)
+	root.PersistentFlags().VisitAll(visit)
+	got := map[string]bool{}
+	for _, f := range standby.RunValueFlags {
+		got[f] = true
+	}
+	for f := range want {
+		if !got[f] {
+			t.Errorf("standby.RunValueFlags lacks %s, which takes a value", f)
+		}
+	}
+	for f := range got {
+		if !want[f] {
+			t.Errorf("standby.RunValueFlags has %s, which is no value flag of ocs run", f)
+		}
 	}
 }

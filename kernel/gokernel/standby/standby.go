@@ -119,14 +119,15 @@ func wanted(args []string, getenv func(string) string) bool {
 	// Runs that start no kernel (a wrong flag only shows later, and its
 	// standby is discarded then).
 	for _, a := range args[verb+1:] {
+		if a == "--" {
+			break
+		}
 		switch a {
 		case "-h", "--help", "--help-params", "--prepare-only":
 			return false
-		case "--":
-			return true
 		}
 	}
-	return true
+	return goLikely(args[verb+1:])
 }
 
 func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
