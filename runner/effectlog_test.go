@@ -190,6 +190,35 @@ func (k *blockKernel) Execute(ctx context.Context, cell kernel.Cell, host kernel
 	return nil
 }
 
+// runEnd is what Execute returned.
+type runEnd struct {
+	res Result
+	err error
+}
+
+// startBlocked starts a run of a quick cell then a `!deploy` cell on a
+// blockKernel, and returns once the effect's start is journaled: the run
+// is then blocked in the effect until k.release is closed or ctx ends.
+func startBlocked(t *testing.T, ctx context.Context, opts Options, fail bool) (*Run, *blockKernel, <-chan runEnd) {
+	t.Helper()
+	k := &blockKernel{started: make(chan struct{}), release: make(chan struct{}), fail: fail}
+	r, err := New(makeNotebook("quick", "!deploy"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan runEnd, 1)
+	go func() {
+		res, err := r.Execute(ctx, k)
+		done <- runEnd{res, err}
+	}()
+	select {
+	case <-k.started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the effect never started")
+	}
+	return r, k, done
+}
+
 type fixedSecrets map[string]string
 
 func (s fixedSecrets) Secret(name string) (string, error) { return s[name], nil }
@@ -208,21 +237,7 @@ func (s fixedSecrets) Known() []string {
 // removes the log.
 func TestEffectLogDuringARun(t *testing.T) {
 	record := filepath.Join(t.TempDir(), "rec.ipynb")
-	k := &blockKernel{started: make(chan struct{}), release: make(chan struct{})}
-	r, err := New(makeNotebook("quick", "!deploy"), Options{Record: record, SaveInterval: time.Hour, SaveDelay: time.Hour, Secrets: fixedSecrets{"token": "hunter2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := r.Execute(context.Background(), k)
-		done <- err
-	}()
-	select {
-	case <-k.started:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the effect never started")
-	}
+	_, k, done := startBlocked(t, context.Background(), Options{Record: record, SaveInterval: time.Hour, SaveDelay: time.Hour, Secrets: fixedSecrets{"token": "hunter2"}}, false)
 	logPath := effectLogPath(record)
 	fi, err := os.Stat(logPath)
 	if err != nil {
@@ -249,7 +264,7 @@ func TestEffectLogDuringARun(t *testing.T) {
 		t.Fatalf("the record with its log: %s", got)
 	}
 	close(k.release)
-	if err := <-done; err != nil {
+	if err := (<-done).err; err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(logPath); !os.IsNotExist(err) {
@@ -337,21 +352,7 @@ func TestEffectLogOfAnEarlierRunIsDiscarded(t *testing.T) {
 	if err := os.WriteFile(effectLogPath(record), []byte(old), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	k := &blockKernel{started: make(chan struct{}), release: make(chan struct{})}
-	r, err := New(makeNotebook("quick", "!deploy"), Options{Record: record, SaveInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := r.Execute(context.Background(), k)
-		done <- err
-	}()
-	select {
-	case <-k.started:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the effect never started")
-	}
+	_, k, done := startBlocked(t, context.Background(), Options{Record: record, SaveInterval: time.Hour}, false)
 	fi, statErr := os.Stat(effectLogPath(record))
 	nb, err := notebook.ReadFile(record)
 	if err == nil {
@@ -367,7 +368,7 @@ func TestEffectLogOfAnEarlierRunIsDiscarded(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("the new log kept the old file's mode %v", fi.Mode().Perm())
 	}
-	if err := <-done; err != nil {
+	if err := (<-done).err; err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(effectLogPath(record)); !os.IsNotExist(err) {
@@ -381,23 +382,9 @@ func TestEffectLogRemovedAtEveryEnd(t *testing.T) {
 	for _, end := range []string{"failed", "interrupted", "abort"} {
 		t.Run(end, func(t *testing.T) {
 			record := filepath.Join(t.TempDir(), "rec.ipynb")
-			k := &blockKernel{started: make(chan struct{}), release: make(chan struct{}), fail: end == "failed"}
-			r, err := New(makeNotebook("quick", "!deploy"), Options{Record: record})
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx, cancel := context.WithCancelCause(context.Background())
 			defer cancel(nil)
-			done := make(chan Result, 1)
-			go func() {
-				res, _ := r.Execute(ctx, k)
-				done <- res
-			}()
-			select {
-			case <-k.started:
-			case <-time.After(20 * time.Second):
-				t.Fatal("the effect never started")
-			}
+			r, k, done := startBlocked(t, ctx, Options{Record: record}, end == "failed")
 			if _, err := os.Stat(effectLogPath(record)); err != nil {
 				t.Fatal(err)
 			}
@@ -415,7 +402,7 @@ func TestEffectLogRemovedAtEveryEnd(t *testing.T) {
 				}
 				cancel(ErrInterrupted)
 			}
-			res := <-done
+			res := (<-done).res
 			if want := map[string]Status{"failed": Failed, "interrupted": Interrupted, "abort": Interrupted}[end]; res.Status != want {
 				t.Fatalf("run %s, want %s", res.Status, want)
 			}
