@@ -157,19 +157,47 @@ func parseConfig(body []byte) (string, []string, error) {
 	return fields[0], fields[1:], nil
 }
 
+// readFull fills buf from fd; the end of the pipe before that is
+// errNoConfig.
 func readFull(fd int, buf []byte) error {
-	for got := 0; got < len(buf); {
-		n, err := syscall.Read(fd, buf[got:])
+	n, err := readUpTo(fd, buf)
+	if err != nil {
+		return err
+	}
+	if n < len(buf) {
+		return errNoConfig
+	}
+	return nil
+}
+
+// readUpTo reads fd with bare system calls (this package runs in the
+// run's init, and a system call costs microseconds in some VMs) until buf
+// is full or the file ends, reading again after a signal; it returns how
+// much it read.
+func readUpTo(fd int, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return err
+			return n, err
 		}
-		if n == 0 {
-			return errNoConfig
+		if m == 0 {
+			break
 		}
-		got += n
+		n += m
 	}
-	return nil
+	return n, nil
+}
+
+// index returns where key first stands in b, or -1.
+func index(b []byte, key string) int {
+	for i := 0; i+len(key) <= len(b); i++ {
+		if string(b[i:i+len(key)]) == key {
+			return i
+		}
+	}
+	return -1
 }

@@ -95,15 +95,8 @@ func notebookLanguage(path string) (string, bool) {
 		return "", false
 	}
 	buf := make([]byte, st.Size)
-	for n := 0; n < len(buf); {
-		m, err := syscall.Read(fd, buf[n:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || m == 0 {
-			return "", false
-		}
-		n += m
+	if n, err := readUpTo(fd, buf); err != nil || n < len(buf) {
+		return "", false
 	}
 	return kernelspecLanguage(buf), true
 }
@@ -114,16 +107,11 @@ func notebookLanguage(path string) (string, bool) {
 // reports it.
 func kernelspecLanguage(b []byte) string {
 	const key = `"kernelspec"`
-	at := -1
-	for i := 0; i+len(key) <= len(b); i++ {
-		if string(b[i:i+len(key)]) == key {
-			at = i + len(key)
-			break
-		}
-	}
+	at := index(b, key)
 	if at < 0 {
 		return ""
 	}
+	at += len(key)
 	i := skipSpace(b, at)
 	if i >= len(b) || b[i] != ':' {
 		return ""

@@ -16,27 +16,16 @@ func procAttr() *syscall.SysProcAttr {
 // own account (SigIgn in /proc/self/status); unknownSignals when it cannot
 // be read.
 func ignoredSignals() uint64 {
-	// Straight system calls, not os.ReadFile: a system call costs
-	// microseconds in some VMs, and this runs in the run's package init.
+	// Straight system calls, not os.ReadFile (see readUpTo).
 	fd, err := syscall.Open("/proc/self/status", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return unknownSignals
 	}
 	defer syscall.Close(fd)
 	var buf [8192]byte
-	n := 0
-	for n < len(buf) {
-		m, err := syscall.Read(fd, buf[n:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return unknownSignals
-		}
-		if m == 0 {
-			break
-		}
-		n += m
+	n, err := readUpTo(fd, buf[:])
+	if err != nil {
+		return unknownSignals
 	}
 	return parseSigIgn(buf[:n])
 }
@@ -45,31 +34,27 @@ func ignoredSignals() uint64 {
 // digits after the key and blanks.
 func parseSigIgn(b []byte) uint64 {
 	const key = "\nSigIgn:"
-	for i := 0; i+len(key) <= len(b); i++ {
-		if string(b[i:i+len(key)]) != key {
-			continue
-		}
-		rest := b[i+len(key):]
-		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
-			rest = rest[1:]
-		}
-		var mask uint64
-		digits := 0
-		for ; digits < len(rest); digits++ {
-			c := rest[digits]
-			switch {
-			case c >= '0' && c <= '9':
-				mask = mask<<4 | uint64(c-'0')
-			case c >= 'a' && c <= 'f':
-				mask = mask<<4 | uint64(c-'a'+10)
-			default:
-				if c != '\n' || digits == 0 || digits > 16 {
-					return unknownSignals
-				}
-				return mask
-			}
-		}
+	i := index(b, key)
+	if i < 0 {
 		return unknownSignals
+	}
+	rest := b[i+len(key):]
+	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+		rest = rest[1:]
+	}
+	var mask uint64
+	for digits, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			mask = mask<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			mask = mask<<4 | uint64(c-'a'+10)
+		default:
+			if c != '\n' || digits == 0 || digits > 16 {
+				return unknownSignals
+			}
+			return mask
+		}
 	}
 	return unknownSignals
 }
