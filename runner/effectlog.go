@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -44,9 +43,7 @@ const effectLogRoom = 256 << 10
 // the file longer, so that a reader sees only what was written.
 const fallocKeepSize = 0x1
 
-func effectLogPath(record string) string {
-	return filepath.Join(filepath.Dir(record), "."+filepath.Base(record)+".effects")
-}
+func effectLogPath(record string) string { return besideRecord(record, "effects") }
 
 // effectLogHeader is the log's first line.
 type effectLogHeader struct {

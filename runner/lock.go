@@ -45,10 +45,14 @@ type lockHolder struct {
 	Host string `json:"host"`
 }
 
-// lockPath is the lock file of record.
-func lockPath(record string) string {
-	return filepath.Join(filepath.Dir(record), "."+filepath.Base(record)+".lock")
+// besideRecord is the hidden file .NAME.ipynb.SUFFIX beside the record
+// NAME.ipynb: its lock, its disk reserve, its effect log.
+func besideRecord(record, suffix string) string {
+	return filepath.Join(filepath.Dir(record), "."+filepath.Base(record)+"."+suffix)
 }
+
+// lockPath is the lock file of record.
+func lockPath(record string) string { return besideRecord(record, "lock") }
 
 // LockRecord takes the exclusive lock on record without waiting: when
 // another run holds it, the error is a *LockedError naming the holder.

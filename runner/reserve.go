@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
 // errSaveFailed is the cause of a run stopped because its record could
@@ -24,9 +23,7 @@ type reserve struct {
 	size int64
 }
 
-func reservePath(record string) string {
-	return filepath.Join(filepath.Dir(record), "."+filepath.Base(record)+".reserve")
-}
+func reservePath(record string) string { return besideRecord(record, "reserve") }
 
 // grow makes the reserve at least want bytes (with room to spare, so that
 // a growing record does not rewrite it at every save). Blocks are written,
