@@ -38,13 +38,11 @@ Exit status is the run's own, so a script can test a record:
 				return err
 			}
 			info, ok := runner.ReadRunInfo(nb)
-			if ok {
-				if err := applyEffectLog(nb, args[0]); err != nil {
-					return err
-				}
-			}
 			if !ok {
 				return inputError{fmt.Errorf("%s is not a build record (it has no metadata.ocs)", args[0])}
+			}
+			if err := applyEffectLog(nb, args[0]); err != nil {
+				return err
 			}
 			if info.Abandoned(args[0]) {
 				info.Status = string(runner.Abandoned)
