@@ -50,6 +50,7 @@ func setupCode(sysPath []string) string {
 		"            sys.path.insert(0, p)\n" +
 		"    import ocs_ipython\n" +
 		"    ocs_ipython.install(get_ipython())\n" +
+		"    ocs_ipython.quicken(get_ipython())\n" +
 		// ipykernel sends what was printed every 200 ms: a cell printing
 		// fast sends messages of megabytes, which ocs holds whole while
 		// it reads them (docs/python-templates.md).

@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"ocs/kernel"
+	"ocs/kernel/kerneltest"
 )
 
 // The stream decoder gives what json.Unmarshal gives, escapes, surrogate
@@ -70,11 +73,33 @@ func FuzzDecodeStream(f *testing.F) {
 }
 
 // The set-up makes the kernel send what a cell prints every 50 ms, so a
-// cell printing fast comes in messages of a few hundred KB.
-func TestKernelFlushesStreamsOften(t *testing.T) {
+// cell printing fast comes in messages of a few hundred KB; and it takes
+// off each cell ipykernel's sleep before the reply and the flushes of
+// streams with nothing in them, without losing text a cell leaves
+// unflushed at its end.
+func TestKernelStreamSetup(t *testing.T) {
 	k := startKernel(t, Options{CacheDir: t.TempDir()})
-	out, err := k.RunSilent(context.Background(), "import sys\nprint(sys.stdout.flush_interval, sys.stderr.flush_interval)")
-	if err != nil || out != "0.05 0.05\n" {
-		t.Errorf("flush intervals %q, %v; want 0.05 for both", out, err)
+	ctx := context.Background()
+	out, err := k.RunSilent(ctx, "import sys\nprint(sys.stdout.flush_interval, sys.stderr.flush_interval, get_ipython().kernel._execute_sleep)")
+	if err != nil || out != "0.05 0.05 0.0\n" {
+		t.Errorf("flush intervals and execute sleep %q, %v; want 0.05 0.05 0.0", out, err)
+	}
+	cells := []struct{ name, src, stdout, stderr string }{
+		{"no newline, no flush", "import sys\nsys.stdout.write('out')\nsys.stderr.write('err')", "out", "err"},
+		{"nothing written", "x = 1", "", ""},
+		{"from a thread", "import threading\nt = threading.Thread(target=lambda: print('thread', end=''))\nt.start()\nt.join()", "thread", ""},
+		{"after an empty flush", "import sys\nsys.stdout.flush()\nsys.stdout.write('late')", "late", ""},
+	}
+	for _, c := range cells {
+		rec := &kerneltest.Recorder{}
+		if err := k.Execute(ctx, kernel.Cell{Source: c.src}, rec); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := rec.Stream("stdout"); got != c.stdout {
+			t.Errorf("%s: stdout %q, want %q", c.name, got, c.stdout)
+		}
+		if got := rec.Stream("stderr"); got != c.stderr {
+			t.Errorf("%s: stderr %q, want %q", c.name, got, c.stderr)
+		}
 	}
 }
