@@ -3,7 +3,8 @@
 // VCP nodes they start): `ocs` on PATH through a private per-run folder that
 // ocs owns and that holds nothing else, OCS_STATE_DIR, and none of the
 // variables that carry secrets. It also finds the shell by absolute path in
-// trusted system folders, never through PATH.
+// trusted system folders, never through PATH, and runs `!` lines, starting
+// one that is a plain command directly, as that shell would.
 //
 // Why: putting the ocs binary's own folder on PATH lets whatever else lies
 // in that folder (with ocs at /tmp/ocs, anything any user put in /tmp)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -53,56 +54,21 @@ func Run(ctx context.Context, c Command) (int, error) {
 		shell = Shell()
 	}
 	cmd := exec.Command(shell, "-c", c.Line)
-	cmd.Dir = c.Dir
-	cmd.Env = c.Env
-	cmd.SysProcAttr = shellProcAttr()
-	var pipes []*outPipe
-	attach := func(w io.Writer) (*os.File, error) {
-		if w == nil {
-			return nil, nil // os/exec gives the shell /dev/null
-		}
-		r, wr, err := os.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		pipes = append(pipes, &outPipe{r: r, w: w})
-		return wr, nil
-	}
-	closeAll := func(files ...*os.File) {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
+	direct := false
+	if filepath.Base(shell) == "bash" {
+		if path, argv, env, ok := directCommand(c.Line, c.Dir, c.Env); ok {
+			cmd, direct = &exec.Cmd{Path: path, Args: argv, Env: env}, true
 		}
 	}
-	stdout, err := attach(c.Stdout)
-	if err != nil {
-		return 0, fmt.Errorf("start %s: %w", shell, err)
-	}
-	stderr := stdout
-	if !sameWriter(c.Stdout, c.Stderr) {
-		if stderr, err = attach(c.Stderr); err != nil {
-			closeAll(stdout)
-			closePipes(pipes)
-			return 0, fmt.Errorf("start %s: %w", shell, err)
-		}
-	}
-	// Set as *os.File, os/exec hands the pipes to the shell as they are.
-	if stdout != nil {
-		cmd.Stdout = stdout
-	}
-	if stderr != nil {
-		cmd.Stderr = stderr
-	}
-	err = cmd.Start()
-	// The shell holds the write ends now; this process must not, or the
-	// reads would never end.
-	closeAll(stdout)
-	if stderr != stdout {
-		closeAll(stderr)
+	pipes, err := start(cmd, c)
+	if err != nil && direct {
+		// The kernel would not exec the program (a script without #!, a
+		// file that changed since it was found); nothing ran, so bash runs
+		// the line and says what it makes of it.
+		cmd = exec.Command(shell, "-c", c.Line)
+		pipes, err = start(cmd, c)
 	}
 	if err != nil {
-		closePipes(pipes)
 		return 0, fmt.Errorf("start %s: %w", shell, err)
 	}
 	pid := cmd.Process.Pid
@@ -145,6 +111,67 @@ func Run(ctx context.Context, c Command) (int, error) {
 		status = 128 + int(ws.Signal())
 	}
 	return status, nil
+}
+
+// start starts cmd, in c's folder and a process group of its own, with
+// pipes to c's writers; the returned pipes are what is left to read.
+func start(cmd *exec.Cmd, c Command) ([]*outPipe, error) {
+	cmd.Dir = c.Dir
+	if cmd.Env == nil {
+		cmd.Env = c.Env
+	}
+	cmd.SysProcAttr = shellProcAttr()
+	var pipes []*outPipe
+	attach := func(w io.Writer) (*os.File, error) {
+		if w == nil {
+			return nil, nil // os/exec gives the command /dev/null
+		}
+		r, wr, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		pipes = append(pipes, &outPipe{r: r, w: w})
+		return wr, nil
+	}
+	stdout, err := attach(c.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	stderr := stdout
+	if !sameWriter(c.Stdout, c.Stderr) {
+		if stderr, err = attach(c.Stderr); err != nil {
+			closeFiles(stdout)
+			closePipes(pipes)
+			return nil, err
+		}
+	}
+	// Set as *os.File, os/exec hands the pipes to the command as they are.
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	if stderr != nil {
+		cmd.Stderr = stderr
+	}
+	err = cmd.Start()
+	// The command holds the write ends now; this process must not, or the
+	// reads would never end.
+	closeFiles(stdout)
+	if stderr != stdout {
+		closeFiles(stderr)
+	}
+	if err != nil {
+		closePipes(pipes)
+		return nil, err
+	}
+	return pipes, nil
+}
+
+func closeFiles(files ...*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // sameWriter reports whether a and b are one writer (compared as
