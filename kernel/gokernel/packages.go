@@ -15,15 +15,17 @@ import (
 	"strconv"
 
 	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	gen "github.com/traefik/yaegi/stdlib/generic"
+
+	"ocs/kernel/gokernel/stdsym"
 )
 
 // Loading every standard-library symbol map into the interpreter, and
 // compiling yaegi's generic sources of cmp, maps and slices, took about
 // 13 ms of each worker's start and kept all of it in the worker's live heap,
 // which every GC cycle scans. A packageLoader instead loads a package into
-// the interpreter when cell code first imports it.
+// the interpreter when cell code first imports it, and builds a standard
+// package's symbol map (package stdsym) only then.
 //
 // A package is loaded with what its API needs: yaegi wraps an interpreted
 // value passed where a binary interface is expected (bufio.NewReader of a
@@ -42,14 +44,16 @@ import (
 type packageLoader struct {
 	interp *interp.Interpreter
 
-	layers map[string][]map[string]reflect.Value // import path → symbol maps, later ones win
-	names  map[string]string                     // import path → package name
+	// layers are the symbol maps of each import path, later ones win; a
+	// standard package's first is nil until built (symbols).
+	layers map[string][]map[string]reflect.Value
+	names  map[string]string // import path → package name
 	// generic holds yaegi's source of the generic standard packages, by
 	// package name: compiled when the package is first imported.
 	generic map[string]string
-	std     map[string]bool // import paths of the standard library's symbol maps
-	// mapTypes is this interpreter's copy of yaegi's table of the interfaces
-	// tried for arguments of some functions (fmt.Print tries fmt.Stringer).
+	std     map[string]string // import path → stdsym key, for the standard library's packages
+	// mapTypes is this interpreter's table of the interfaces tried for
+	// arguments of some functions (fmt.Print tries fmt.Stringer).
 	mapTypes map[reflect.Value][]reflect.Type
 
 	// the streams and arguments the virtualised packages use
@@ -69,8 +73,8 @@ func newPackageLoader(i *interp.Interpreter, stdin io.Reader, stdout, stderr io.
 		layers:   map[string][]map[string]reflect.Value{},
 		names:    map[string]string{},
 		generic:  map[string]string{},
-		std:      map[string]bool{},
-		mapTypes: make(map[reflect.Value][]reflect.Type, len(stdlib.MapTypes)),
+		std:      map[string]string{},
+		mapTypes: stdsym.MapTypes(),
 		stdin:    stdin,
 		stdout:   stdout,
 		stderr:   stderr,
@@ -80,12 +84,11 @@ func newPackageLoader(i *interp.Interpreter, stdin io.Reader, stdout, stderr io.
 		compiled: map[string]bool{},
 		seen:     map[reflect.Type]bool{},
 	}
-	for k, v := range stdlib.MapTypes {
-		l.mapTypes[k] = v
-	}
-	l.add(stdlib.Symbols)
-	for p := range l.layers {
-		l.std[p] = true
+	for _, k := range stdsym.Keys() {
+		p := path.Dir(k)
+		l.layers[p] = []map[string]reflect.Value{nil}
+		l.names[p] = path.Base(k)
+		l.std[p] = k
 	}
 	for _, src := range gen.Sources {
 		if name := packageName(src); name != "" {
@@ -108,10 +111,20 @@ func (l *packageLoader) add(exports interp.Exports) {
 	}
 }
 
+// symbols returns the symbol maps of the package at p, building its
+// standard library map on first use.
+func (l *packageLoader) symbols(p string) []map[string]reflect.Value {
+	layers := l.layers[p]
+	if len(layers) > 0 && layers[0] == nil {
+		layers[0] = stdsym.Symbols(l.std[p])
+	}
+	return layers
+}
+
 // start loads what the interpreter needs before any cell: the interface
 // wrapper table, and the packages the worker imports itself.
 func (l *packageLoader) start(paths ...string) error {
-	if err := l.interp.Use(interp.Exports{".": {"MapTypes": reflect.ValueOf(stdlib.MapTypes)}}); err != nil {
+	if err := l.interp.Use(interp.Exports{".": {"MapTypes": reflect.ValueOf(l.mapTypes)}}); err != nil {
 		return fmt.Errorf("load interface wrappers: %w", err)
 	}
 	for _, p := range paths {
@@ -164,15 +177,15 @@ func (l *packageLoader) load(p string) error {
 		return nil
 	}
 	l.present[p] = true
+	layers = l.symbols(p)
 	syms := layers[0]
 	if fixedPackages[p] || len(layers) > 1 {
-		// Copied: the virtualisation must not reach stdlib.Symbols, which
-		// the whole process shares.
+		// Copied: a layer may be a map the host shares (RegisterPackage).
 		syms = make(map[string]reflect.Value, len(layers[0]))
 		for k, v := range layers[0] {
 			syms[k] = v
 		}
-		if fixedPackages[p] && l.std[p] {
+		if _, std := l.std[p]; fixedPackages[p] && std {
 			if err := l.fixStandardPackage(p, syms); err != nil {
 				return err
 			}
@@ -287,7 +300,7 @@ func (l *packageLoader) fixStandardPackage(p string, syms map[string]reflect.Val
 // the API of the package at p reaches.
 func (l *packageLoader) interfacePackages(p string) []string {
 	found := map[string]bool{}
-	for _, syms := range l.layers[p] {
+	for _, syms := range l.symbols(p) {
 		for _, v := range syms {
 			if !v.IsValid() {
 				continue

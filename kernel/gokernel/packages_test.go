@@ -36,6 +36,7 @@ func TestPackagesOnFirstImport(t *testing.T) {
 			{src: "var n int\n_, err := fmt.Scan(&n)\nerr", result: "EOF"},
 			{src: "import \"log\"\nlog.SetFlags(0)\nlog.Println(\"logged\")", stderr: "logged", noOut: true},
 			{src: "log.Fatal(\"fatal one\")", ename: "Panic", evalue: "fatal one"},
+			{src: "lg := log.New(os.Stderr, \"\", 0)\nlg.Fatalf(\"fatal %d\", 2)", ename: "Panic", evalue: "fatal 2"},
 			{src: "import \"flag\"\nflag.CommandLine.Name() == os.Args[0] && len(os.Args) > 0", result: "true"},
 			{src: "flag.CommandLine.Parse([]string{\"-nosuch\"})", ename: "Panic", evalue: "flag provided but not defined"},
 			{src: "import \"math/bits\"\nbits.UintSize", result: "64"},
@@ -43,6 +44,7 @@ func TestPackagesOnFirstImport(t *testing.T) {
 		}},
 		{"interface wrappers of packages the cell did not import", []step{
 			{src: "import \"bufio\"\ntype R struct{}\nfunc (R) Read(p []byte) (int, error) { return copy(p, \"hi\\n\"), nil }\nline, _ := bufio.NewReader(R{}).ReadString('\\n')\nline", result: `"hi\n"`},
+			{src: "import (\n\t\"io\"\n\t\"strings\"\n)\ntype WT struct{}\nfunc (WT) Read(p []byte) (int, error) { return 0, io.EOF }\nfunc (WT) WriteTo(w io.Writer) (int64, error) { n, err := io.WriteString(w, \"by WriteTo\"); return int64(n), err }\nvar sb strings.Builder\nio.Copy(&sb, WT{})\nsb.String()", result: `"by WriteTo"`},
 			{src: "import \"encoding/json\"\ntype T struct{}\nfunc (T) MarshalText() ([]byte, error) { return []byte(\"t\"), nil }\nb, _ := json.Marshal(T{})\nstring(b)", result: `"\"t\""`},
 		}},
 	}
