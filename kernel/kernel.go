@@ -46,6 +46,16 @@ type Starter interface {
 	Ready(ctx context.Context) error
 }
 
+// Finisher is a Kernel that can begin to shut down before Close. The
+// runner calls Finish once no cell is left to run, before it writes the
+// record's final save, so that the engine's exit (a process's teardown, a
+// Jupyter kernel's shutdown) overlaps that save; Execute is not called
+// after it. Close still stops the engine and waits for it.
+type Finisher interface {
+	Kernel
+	Finish()
+}
+
 // Cell is one code cell to execute.
 type Cell struct {
 	// ID is the notebook cell id, used in logs and error messages.

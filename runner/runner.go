@@ -410,6 +410,9 @@ func (r *Run) Execute(ctx context.Context, k kernel.Kernel) (Result, error) {
 	if res.Status == Completed && ctx.Err() != nil {
 		res.Status = statusFor(context.Cause(ctx))
 	}
+	if f, ok := k.(kernel.Finisher); ok {
+		f.Finish()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopDelayedSave()

@@ -565,3 +565,60 @@ func TestHeading(t *testing.T) {
 		}
 	}
 }
+
+// finishingKernel records, when the runner calls Finish, which cells it
+// had run and what the record on disk said of the run.
+type finishingKernel struct {
+	scriptKernel
+	record   string
+	finishes int
+	ranFirst int    // cells run before the first Finish
+	onDisk   string // the run's status in the record at that Finish
+}
+
+func (k *finishingKernel) Finish() {
+	k.finishes++
+	if k.finishes > 1 {
+		return
+	}
+	k.ranFirst = len(k.sources)
+	if nb, err := notebook.ReadFile(k.record); err == nil {
+		if info, ok := ReadRunInfo(nb); ok {
+			k.onDisk = info.Status
+		}
+	}
+}
+
+// The runner tells a kernel it is done once no cell is left, before the
+// final save, so that the kernel's exit overlaps that save; after a
+// failure too.
+func TestFinishBeforeTheFinalSave(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cells  []string
+		ran    int
+		status Status
+	}{
+		{"completed", []string{"print a", "print b"}, 2, Completed},
+		{"failed", []string{"print a", "fail boom", "print c"}, 2, Failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			record := filepath.Join(t.TempDir(), "rec.ipynb")
+			r, err := New(makeNotebook(tc.cells...), Options{Record: record})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := &finishingKernel{record: record}
+			res, err := r.Execute(context.Background(), k)
+			if err != nil || res.Status != tc.status {
+				t.Fatalf("run: %v, %v; want %s", res.Status, err, tc.status)
+			}
+			if k.finishes != 1 || k.ranFirst != tc.ran {
+				t.Errorf("Finish called %d times, after %d cells; want once, after %d", k.finishes, k.ranFirst, tc.ran)
+			}
+			if k.onDisk != string(Running) {
+				t.Errorf("the record said %q at Finish; the final save comes after it", k.onDisk)
+			}
+		})
+	}
+}

@@ -78,7 +78,10 @@ type Kernel struct {
 	closed      bool
 }
 
-var _ kernel.Starter = (*Kernel)(nil)
+var (
+	_ kernel.Starter  = (*Kernel)(nil)
+	_ kernel.Finisher = (*Kernel)(nil)
+)
 
 // New starts a worker and returns once it is ready.
 func New(ctx context.Context, opts Options) (*Kernel, error) {
@@ -620,6 +623,16 @@ func doneError(ctx context.Context, cell kernel.Cell, d *doneReport) error {
 		return d.Divergence
 	}
 	return &kernel.CellError{EName: d.EName, EValue: d.EValue}
+}
+
+// Finish closes the worker's request pipe, so that the worker ends and
+// exits while the runner saves the record; see kernel.Finisher.
+func (k *Kernel) Finish() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.closed && k.proc != nil && !k.unready {
+		k.proc.requests.Close()
+	}
 }
 
 // Close stops the worker: it exits when its request stream ends; one that

@@ -144,3 +144,29 @@ func TestWorkerGOMAXPROCS(t *testing.T) {
 		})
 	}
 }
+
+// Finish ends the worker by itself, before Close: the runner calls it so
+// that the worker's exit overlaps the record's final save.
+func TestFinishEndsTheWorker(t *testing.T) {
+	k, err := gokernel.New(context.Background(), gokernel.Options{Dir: t.TempDir(), WorkerCommand: []string{os.Args[0]}})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	defer k.Close()
+	if err := k.Execute(context.Background(), kernel.Cell{Source: "x := 1"}, &kerneltest.Recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	pid := k.WorkerPID()
+	k.Finish()
+	k.Finish() // a second one changes nothing
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %d still alive after Finish", pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatalf("close after finish: %v", err)
+	}
+}

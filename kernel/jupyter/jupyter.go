@@ -117,12 +117,14 @@ type Kernel struct {
 	proc   *process
 	dead   error // wraps kernel.ErrDead once the kernel is gone for good
 	closed bool
-	info   map[string]any // language_info of kernel_info_reply
+	// shutdownAsked is the shutdown request sent to proc (Finish, Close).
+	shutdownAsked *shutdownRequest
+	info          map[string]any // language_info of kernel_info_reply
 	// fresh says the kernel process has run no cell yet (FirstCell).
 	fresh bool
 }
 
-var _ kernel.Kernel = (*Kernel)(nil)
+var _ kernel.Finisher = (*Kernel)(nil)
 
 // process is one running kernel process and its channels.
 type process struct {
@@ -789,6 +791,34 @@ func (k *Kernel) died(cell kernel.Cell, host kernel.Host, p *process) error {
 
 // Close shuts the kernel down: a shutdown_request, then, whether or not it
 // exited, a kill of its process group; the connection file goes too.
+// Finish asks the kernel to shut down, so that it does while the runner
+// saves the record; Close then waits for its answer. See kernel.Finisher.
+func (k *Kernel) Finish() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.closed && k.proc != nil {
+		k.askShutdown(k.proc)
+	}
+}
+
+type shutdownRequest struct {
+	proc  *process
+	msgID string // "" when it could not be sent
+	began time.Time
+}
+
+// askShutdown sends p its shutdown request, once; it returns the request's
+// id ("" when it could not be sent).
+func (k *Kernel) askShutdown(p *process) string {
+	if k.shutdownAsked == nil || k.shutdownAsked.proc != p {
+		k.shutdownAsked = &shutdownRequest{proc: p, began: time.Now()}
+		if h, err := p.ch.send(p.ch.control, "shutdown_request", map[string]any{"restart": false}, nil); err == nil {
+			k.shutdownAsked.msgID = h.MsgID
+		}
+	}
+	return k.shutdownAsked.msgID
+}
+
 func (k *Kernel) Close() error {
 	k.closeOnce.Do(func() { close(k.closing) })
 	k.mu.Lock()
@@ -804,11 +834,10 @@ func (k *Kernel) Close() error {
 	select {
 	case <-p.exited:
 	default:
-		began := time.Now()
-		if h, err := p.ch.send(p.ch.control, "shutdown_request", map[string]any{"restart": false}, nil); err == nil {
-			waitShutdownReply(p, h.MsgID)
+		if id := k.askShutdown(p); id != "" {
+			waitShutdownReply(p, id)
 		}
-		k.log.Debug().Dur("took", time.Since(began)).Msg("jupyter kernel shut down")
+		k.log.Debug().Dur("took", time.Since(k.shutdownAsked.began)).Msg("jupyter kernel shut down")
 	}
 	p.kill()
 	return k.bridge.Close()

@@ -2,6 +2,7 @@ package jupyter
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,4 +44,26 @@ func (shared) Close() error { return nil }
 func TestConformance(t *testing.T) {
 	k := startKernel(t, Options{})
 	kerneltest.Run(t, func(t *testing.T) kernel.Kernel { return shared{k} }, kerneltest.PythonCells)
+}
+
+// Finish asks the kernel to shut down: it exits by itself, before Close,
+// which then ends at once.
+func TestFinishShutsTheKernelDown(t *testing.T) {
+	k := startKernel(t, Options{})
+	if err := k.Execute(context.Background(), kernel.Cell{Source: "x = 1"}, &kerneltest.Recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	pid := k.PID()
+	k.Finish()
+	k.Finish() // a second one sends nothing more
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("kernel %d still alive 10 s after Finish", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatalf("close after finish: %v", err)
+	}
 }
