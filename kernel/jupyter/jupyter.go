@@ -789,8 +789,6 @@ func (k *Kernel) died(cell kernel.Cell, host kernel.Host, p *process) error {
 	return fmt.Errorf("execute cell %d: %w", cell.Index, k.dead)
 }
 
-// Close shuts the kernel down: a shutdown_request, then, whether or not it
-// exited, a kill of its process group; the connection file goes too.
 // Finish asks the kernel to shut down, so that it does while the runner
 // saves the record; Close then waits for its answer. See kernel.Finisher.
 func (k *Kernel) Finish() {
@@ -819,6 +817,9 @@ func (k *Kernel) askShutdown(p *process) string {
 	return k.shutdownAsked.msgID
 }
 
+// Close shuts the kernel down: a shutdown_request (unless Finish sent it),
+// then, whether or not it exited, a kill of its process group; the
+// connection file goes too.
 func (k *Kernel) Close() error {
 	k.closeOnce.Do(func() { close(k.closing) })
 	k.mu.Lock()
