@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,12 +135,5 @@ func TestStandbyNotAdoptedWhenRuntimeEnvDiffers(t *testing.T) {
 	if got := resultOf(t, k, "import \"runtime\"\nruntime.GOMAXPROCS(0)"); got != procs {
 		t.Errorf("GOMAXPROCS in the cell = %s, want %s", got, procs)
 	}
-	pid := int(not["pid"].(float64))
-	deadline := time.Now().Add(2 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("standby %d still alive", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	kerneltest.WaitGone(t, int(not["pid"].(float64)), 2*time.Second, "the standby not adopted")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -98,13 +97,7 @@ func TestCloseWhileStarting(t *testing.T) {
 	if err := k.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("worker %d still alive after Close", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	kerneltest.WaitGone(t, pid, 5*time.Second, "the worker closed")
 	if err := k.Execute(context.Background(), kernel.Cell{Source: "1"}, &kerneltest.Recorder{}); !errors.Is(err, kernel.ErrDead) {
 		t.Fatalf("execute after close: %v, want kernel.ErrDead", err)
 	}
@@ -159,13 +152,7 @@ func TestFinishEndsTheWorker(t *testing.T) {
 	pid := k.WorkerPID()
 	k.Finish()
 	k.Finish() // a second one changes nothing
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("worker %d still alive after Finish", pid)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	kerneltest.WaitGone(t, pid, 5*time.Second, "the worker told to finish")
 	if err := k.Close(); err != nil {
 		t.Fatalf("close after finish: %v", err)
 	}

@@ -2,7 +2,6 @@ package jupyter
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,13 +55,7 @@ func TestFinishShutsTheKernelDown(t *testing.T) {
 	pid := k.PID()
 	k.Finish()
 	k.Finish() // a second one sends nothing more
-	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("kernel %d still alive 10 s after Finish", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	kerneltest.WaitGone(t, pid, 10*time.Second, "the kernel told to finish")
 	if err := k.Close(); err != nil {
 		t.Fatalf("close after finish: %v", err)
 	}

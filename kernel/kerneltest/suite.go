@@ -189,7 +189,7 @@ func Run(t *testing.T, newKernel func(t *testing.T) kernel.Kernel, cells Cells) 
 		if took := time.Since(began); took > 2*time.Second {
 			t.Errorf("cancelled cell returned after %s", took)
 		}
-		waitGone(t, pid)
+		WaitGone(t, pid, 2*time.Second, "the shell child of the interrupted cell")
 		mustRun(t, k, cells.Result)
 	})
 }
@@ -214,15 +214,16 @@ func waitForPID(t *testing.T, pidFile string, errc <-chan error) int {
 	return 0
 }
 
-// waitGone waits (bounded) until pid no longer runs.
-func waitGone(t *testing.T, pid int) {
+// WaitGone waits until process pid is gone (reaped), at most within, and
+// fails t if it is not; what names the process in the failure.
+func WaitGone(t testing.TB, pid int, within time.Duration, what string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
-	t.Errorf("shell child %d still runs 2s after the interrupt", pid)
+	t.Errorf("%s %d still runs %s later", what, pid, within)
 }
