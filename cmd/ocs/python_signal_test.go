@@ -58,7 +58,9 @@ func startSlowPython(t *testing.T, atMarker bool) (*exec.Cmd, string, int) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if atMarker {
-			if _, err := os.Stat(filepath.Join(dir, "started.txt")); err == nil {
+			// Written, not just there: tee makes the file before it writes,
+			// and a kill between the two would leave it empty.
+			if data, err := os.ReadFile(filepath.Join(dir, "started.txt")); err == nil && string(data) == "started\n" {
 				kernels := kernelsOf(cmd.Process.Pid)
 				if len(kernels) != 1 {
 					t.Fatalf("kernels of ocs %d: %v", cmd.Process.Pid, kernels)
